@@ -1,0 +1,75 @@
+/**
+ * The bench runs its servers in child processes so the load generator (the parent) does not share an event
+ * loop with them. A child sends `{type:'ready', ...}` once listening, answers `{id, ...}` to asks, and exits on
+ * `stop` (cleanly, so `--cpu-prof` can write its profile) or when the parent goes away.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Child<Ready> {
+  ready: Ready;
+  ask<T = unknown>(type: string, payload?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startChild<Ready>(script: string, env: Record<string, string>, extraExecArgv: string[] = []): Promise<Child<Ready>> {
+  const proc: ChildProcess = fork(resolve(REPO_ROOT, script), [], {
+    cwd: REPO_ROOT,
+    execArgv: ['--import', 'tsx', ...extraExecArgv],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  const pending = new Map<number, (v: any) => void>();
+  let onReady: (v: any) => void = () => {};
+  const ready = new Promise<Ready>((res, rej) => {
+    onReady = res;
+    proc.once('exit', (code) => rej(new Error(`${script} exited with code ${code} before it was ready`)));
+  });
+  proc.on('message', (m: any) => {
+    if (m?.type === 'ready') onReady(m);
+    else if (typeof m?.id === 'number') { pending.get(m.id)?.(m); pending.delete(m.id); }
+  });
+  const r = await ready;
+  proc.removeAllListeners('exit');
+  return {
+    ready: r,
+    ask: (type, payload = {}) => new Promise((res) => {
+      const id = ++nextId;
+      pending.set(id, res);
+      proc.send({ ...payload, type, id });
+    }),
+    stop: () => new Promise<void>((res) => {
+      if (proc.exitCode !== null) return res();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      proc.once('exit', () => { clearTimeout(timer); res(); });
+      proc.send({ type: 'stop' });
+    }),
+  };
+}
+
+/** Child side: serve asks until `stop`, then run `shutdown` and exit 0. */
+export function serveParent(
+  ready: Record<string, unknown>,
+  handlers: Record<string, (msg: any) => unknown | Promise<unknown>>,
+  shutdown: () => Promise<void>,
+) {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await shutdown().catch(() => {});
+    process.exit(0);
+  };
+  process.on('message', async (m: any) => {
+    if (m?.type === 'stop') return stop();
+    const h = handlers[m?.type];
+    const result = h ? await h(m) : { error: `unknown ask ${m?.type}` };
+    process.send?.({ id: m.id, ...(result as object) });
+  });
+  process.on('disconnect', () => { void stop(); });
+  process.send?.({ type: 'ready', ...ready });
+}

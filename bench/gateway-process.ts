@@ -1,0 +1,34 @@
+/**
+ * Child process: Switchboard (as users run it: SQLite file, store on, default logger) and the bare proxy,
+ * both in front of the fake upstream at UPSTREAM_BASE_URL. Only one of them is under load at a time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../src/app.js';
+import { buildConfig } from '../src/config/load-config.js';
+import { startBareProxy } from './bare-proxy.js';
+import { serveParent } from './child-process.js';
+
+const upstreamBaseUrl = process.env.UPSTREAM_BASE_URL;
+if (!upstreamBaseUrl) throw new Error('UPSTREAM_BASE_URL is required');
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+const dbPath = join(dir, 'switchboard.db');
+const config = buildConfig(
+  { providers: [{ name: 'fake', kind: 'openai-chat', base_url: upstreamBaseUrl, models: ['m'] }] },
+  {},
+  { port: 0, host: '127.0.0.1', dbPath, keepAliveMs: 0 },
+);
+const switchboard = await startServer(config);
+const proxy = await startBareProxy(new URL(upstreamBaseUrl).origin);
+
+serveParent(
+  { switchboardUrl: switchboard.url, proxyUrl: proxy.url, dbPath },
+  {},
+  async () => {
+    await proxy.close();
+    await switchboard.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+);

@@ -1,0 +1,92 @@
+/** The printed table: every figure the README quotes, with the targets from the issue checked (not asserted). */
+import type { ChainResult } from './chain.js';
+import type { LatencyResult } from './latency.js';
+import type { Summary } from './stats.js';
+import type { ThroughputRun } from './throughput.js';
+
+export interface BenchResults {
+  date: string;
+  mode: 'full' | 'quick';
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGb: number };
+  layout: string;
+  latency?: LatencyResult;
+  streaming?: LatencyResult;
+  throughput?: {
+    connections: number;
+    durationSeconds: number;
+    nonStreaming: { upstream: ThroughputRun; proxy: ThroughputRun; switchboard: ThroughputRun; ratio: number };
+    streaming: { upstream: ThroughputRun; proxy: ThroughputRun; switchboard: ThroughputRun; ratio: number };
+  };
+  chain?: ChainResult;
+  targets: { name: string; value: string; met: boolean }[];
+}
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const padEnd = (s: string | number, n: number) => String(s).padEnd(n);
+
+function row(label: string, s: Summary, extra = ''): string {
+  return `  ${padEnd(label, 24)}${pad(s.p50, 10)}${pad(s.p90, 10)}${pad(s.p99, 10)}${pad(s.mean, 10)}${extra}`;
+}
+const HEAD = `  ${padEnd('', 24)}${pad('p50 µs', 10)}${pad('p90 µs', 10)}${pad('p99 µs', 10)}${pad('mean µs', 10)}`;
+
+export function formatReport(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`Switchboard bench — ${r.date} — ${r.mode} mode`);
+  out.push(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, ${r.machine.platform}, Node ${r.machine.node}`);
+  out.push(r.layout, '');
+
+  if (r.latency) {
+    const l = r.latency;
+    out.push(`1. Sequential latency, non-streaming (${l.samples} requests each after ${l.warmup} warm-up), time to last byte`, HEAD);
+    out.push(row('upstream direct', l.total.upstream));
+    out.push(row('bare proxy', l.total.proxy, `   added p50 ${l.addedTotal.proxy.p50} µs, p99 ${l.addedTotal.proxy.p99} µs`));
+    out.push(row('switchboard', l.total.switchboard, `   added p50 ${l.addedTotal.switchboard.p50} µs, p99 ${l.addedTotal.switchboard.p99} µs`));
+    out.push('');
+  }
+  if (r.streaming?.firstEvent && r.streaming.addedFirstEvent) {
+    const l = r.streaming;
+    const f = l.firstEvent!;
+    const af = l.addedFirstEvent!;
+    out.push(`2. Sequential latency, streaming (${l.samples} requests each after ${l.warmup} warm-up)`, '  time to first event', HEAD);
+    out.push(row('upstream direct', f.upstream));
+    out.push(row('bare proxy', f.proxy, `   added p50 ${af.proxy.p50} µs, p99 ${af.proxy.p99} µs`));
+    out.push(row('switchboard', f.switchboard, `   added p50 ${af.switchboard.p50} µs, p99 ${af.switchboard.p99} µs`));
+    out.push('  time to last byte', HEAD);
+    out.push(row('upstream direct', l.total.upstream));
+    out.push(row('bare proxy', l.total.proxy, `   added p50 ${l.addedTotal.proxy.p50} µs, p99 ${l.addedTotal.proxy.p99} µs`));
+    out.push(row('switchboard', l.total.switchboard, `   added p50 ${l.addedTotal.switchboard.p50} µs, p99 ${l.addedTotal.switchboard.p99} µs`));
+    out.push('');
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up`);
+    out.push(`  ${padEnd('', 24)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}`);
+    for (const [label, set] of [['non-streaming', t.nonStreaming], ['streaming', t.streaming]] as const) {
+      for (const run of [set.upstream, set.proxy, set.switchboard]) {
+        const errs = run.errors + run.non2xx + run.timeouts;
+        out.push(`  ${padEnd(`${label} ${run.name}`, 24)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}${pad(errs, 10)}`);
+      }
+      out.push(`  ${padEnd(`${label} switchboard / bare proxy`, 40)}${set.ratio}`);
+    }
+    out.push('');
+  }
+  if (r.chain) {
+    const c = r.chain;
+    out.push(`4. previous_response_id chain: ${c.turns} turns built in ${c.build.seconds} s ` +
+      `(first 10 turns ${c.build.firstTenMeanUs} µs mean, last 10 ${c.build.lastTenMeanUs} µs); ${c.samples} requests per case`);
+    out.push(`  upstream bodies: 1-turn ${c.upstreamBody.shortMessages} messages / ${c.upstreamBody.shortBytes} B, ` +
+      `${c.turns}-turn ${c.upstreamBody.longMessages} messages / ${c.upstreamBody.longBytes} B`, HEAD);
+    out.push(row('fork from 1-turn', c.fork1));
+    out.push(row(`fork from ${c.turns}-turn`, c.forkN, `   × ${c.ratio.forkN.p50} (p50), × ${c.ratio.forkN.p99} (p99)`));
+    out.push(row(`append at tip (${c.turns}+)`, c.append, `   × ${c.ratio.append.p50} (p50), × ${c.ratio.append.p99} (p99)`));
+    out.push(row('upstream direct, 1-turn', c.upstream1));
+    out.push(row(`upstream direct, ${c.turns}-turn`, c.upstreamN));
+    const sh = c.switchboardShareP50;
+    out.push(`  switchboard's share at p50 (minus upstream direct, same body): 1-turn ${sh.fork1} µs, ` +
+      `fork ${c.turns} ${sh.forkN} µs, append ${sh.append} µs`);
+    out.push('');
+  }
+  out.push('Targets (reported, never asserted)');
+  for (const t of r.targets) out.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${padEnd(t.name, 52)}${t.value}`);
+  return out.join('\n');
+}

@@ -1,0 +1,24 @@
+/** Object ids in OpenAI's style: a type prefix and 48 hex characters (`resp_…`, `msg_…`, `fc_…`, `rs_…`). */
+import { randomBytes } from 'node:crypto';
+
+// Random bytes come from a pooled buffer: one syscall per 256 ids instead of one per id.
+const POOL_IDS = 256;
+const ID_BYTES = 24;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+function randomHex(): string {
+  if (offset + ID_BYTES > pool.length) {
+    pool = randomBytes(POOL_IDS * ID_BYTES);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return hex;
+}
+
+export type IdPrefix = 'resp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomHex()}`;
+}

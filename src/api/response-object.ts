@@ -1,0 +1,109 @@
+/** The Response object as served (every field of Open Responses' ResponseResource; nullable ones as null). */
+import type { Item } from './items.js';
+import type { CreateParams, Tool, ToolChoice } from './create-params.js';
+
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  background: boolean;
+  completed_at: number | null;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: string } | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  model: string;
+  output: Item[];
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  conversation: { id: string } | null;
+  prompt_cache_key: string | null;
+  prompt_cache_retention: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  safety_identifier: string | null;
+  service_tier: string;
+  store: boolean;
+  temperature: number;
+  text: { format: Record<string, unknown>; verbosity: string };
+  tool_choice: ToolChoice;
+  tools: Tool[];
+  top_logprobs: number;
+  top_p: number;
+  presence_penalty: number;
+  frequency_penalty: number;
+  truncation: 'auto' | 'disabled';
+  usage: ResponseUsage | null;
+  user: string | null;
+  metadata: Record<string, string>;
+  /** Switchboard extras the wire allows (seeds list them as request fields, echoed like the others). */
+  [extra: string]: unknown;
+}
+
+/** The Response as it looks when the request is accepted: settings echoed, defaults filled in. */
+export function initialResponse(id: string, model: string, params: CreateParams, createdAt: number): ResponseObject {
+  const r: ResponseObject = {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    background: params.background ?? false,
+    completed_at: null,
+    error: null,
+    incomplete_details: null,
+    instructions: params.instructions ?? null,
+    max_output_tokens: params.max_output_tokens ?? null,
+    max_tool_calls: params.max_tool_calls ?? null,
+    model,
+    output: [],
+    parallel_tool_calls: params.parallel_tool_calls ?? true,
+    previous_response_id: params.previous_response_id ?? null,
+    conversation: null,
+    prompt_cache_key: params.prompt_cache_key ?? null,
+    prompt_cache_retention: params.prompt_cache_retention ?? null,
+    reasoning: { effort: params.reasoning?.effort ?? null, summary: params.reasoning?.summary ?? null },
+    safety_identifier: params.safety_identifier ?? null,
+    service_tier: params.service_tier ?? 'default',
+    store: params.store ?? true,
+    temperature: params.temperature ?? 1,
+    text: { format: (params.text?.format as Record<string, unknown> | undefined) ?? { type: 'text' }, verbosity: params.text?.verbosity ?? 'medium' },
+    tool_choice: params.tool_choice ?? 'auto',
+    tools: params.tools ?? [],
+    top_logprobs: params.top_logprobs ?? 0,
+    top_p: params.top_p ?? 1,
+    presence_penalty: params.presence_penalty ?? 0,
+    frequency_penalty: params.frequency_penalty ?? 0,
+    truncation: params.truncation ?? 'disabled',
+    usage: null,
+    user: params.user ?? null,
+    metadata: params.metadata ?? {},
+  };
+  // Seed-document extras are echoed only when set, so a plain OpenAI response looks exactly like OpenAI's.
+  for (const k of ['seed', 'stop', 'top_k', 'repetition_penalty', 'safeguards', 'client_metadata'] as const) {
+    if (params[k] !== undefined && params[k] !== null) r[k] = params[k];
+  }
+  return r;
+}
+
+/** What a client sees: reasoning `encrypted_content` only when it asked for it with `include`. */
+export function presentResponse(r: ResponseObject, includeEncrypted: boolean): ResponseObject {
+  if (includeEncrypted || !r.output.some((i) => i.type === 'reasoning' && i.encrypted_content != null)) return r;
+  return { ...r, output: r.output.map((i) => presentItem(i, false)) };
+}
+
+export function presentItem(item: Item, includeEncrypted: boolean): Item {
+  if (includeEncrypted || item.type !== 'reasoning' || item.encrypted_content == null) return item;
+  const { encrypted_content: _hidden, ...rest } = item;
+  return rest as Item;
+}

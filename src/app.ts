@@ -1,0 +1,64 @@
+/** Wiring: config → store → providers → service → HTTP server. Used by the CLI, the tests and the bench. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kysely, KyselyPlugin } from 'kysely';
+import type { Config } from './config/load-config.js';
+import { Authenticator } from './http/auth.js';
+import { createApp } from './http/server.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { ResponsesService } from './responses/responses-service.js';
+import { openSqlite } from './store/open-sqlite.js';
+import { ResponseStore } from './store/response-store.js';
+import type { Database } from './store/schema.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function startServer(
+  config: Config,
+  log: (line: Record<string, unknown>) => void = defaultLog(config),
+  opts: { plugins?: KyselyPlugin[] } = {},
+): Promise<RunningServer> {
+  const db = await openSqlite(config.dbPath, opts.plugins ?? []);
+  const store = new ResponseStore(db);
+  const registry = new ProviderRegistry(config);
+  const auth = new Authenticator(config.apiKeys);
+  const service = new ResponsesService(store, registry);
+  const server = createApp({ service, auth, registry, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
+  server.keepAliveTimeout = 65_000;
+
+  let host = config.host;
+  if (!auth.enabled && !LOOPBACK.has(host)) {
+    log({ level: 'warn', msg: `no API keys configured: refusing to listen on ${host}; binding to 127.0.0.1 instead` });
+    host = '127.0.0.1';
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  return {
+    server,
+    url,
+    db,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
+
+function defaultLog(config: Config) {
+  return (line: Record<string, unknown>) => {
+    if (line.level === 'debug' && !config.logRequests) return;
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
+  };
+}

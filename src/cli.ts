@@ -1,0 +1,54 @@
+/** `switchboard serve [--config path] [--port n] [--host h] [--db path]` */
+import { parseArgs } from 'node:util';
+import { startServer } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/load-config.js';
+
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command !== 'serve') {
+    process.stdout.write('usage: switchboard serve [--config switchboard.yaml] [--port 8080] [--host 127.0.0.1] [--db ./data/switchboard.db]\n');
+    process.exit(values.help ? 0 : 2);
+  }
+  const overrides: Partial<Config> = {};
+  if (values.port) overrides.port = Number(values.port);
+  if (values.host) overrides.host = values.host;
+  if (values.db) overrides.dbPath = values.db;
+  let config: Config;
+  try {
+    config = loadConfig({ path: values.config, overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`switchboard: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const running = await startServer(config);
+  const providers = config.providers.map((p) => `${p.name} (${p.kind})`).join(', ') || 'none — set OPENAI_API_KEY or write switchboard.yaml';
+  process.stderr.write(
+    `switchboard listening on ${running.url}\n` +
+      `  database: ${config.dbPath}\n` +
+      `  providers: ${providers}\n` +
+      (config.apiKeys.length
+        ? `  auth: ${config.apiKeys.length} API key(s) required on /v1\n`
+        : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS to expose it\n'),
+  );
+  const shutdown = () => { void running.close().then(() => process.exit(0)); };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  process.stderr.write(`switchboard: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+/** Typed configuration, produced by config/load-config.ts from YAML + environment. */
+
+export type ProviderKind = 'openai-chat' | 'openai' | 'anthropic' | 'gemini';
+
+export interface ProviderConfig {
+  /** The `provider` part of `provider/model`. */
+  name: string;
+  kind: ProviderKind;
+  /** Base URL including the version segment, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Resolved secret (from `api_key_env` or `api_key`); may be empty for local servers. */
+  apiKey: string;
+  /** Extra headers sent on every upstream request. */
+  headers: Record<string, string>;
+  /** When true, request fields the provider cannot honour are dropped (and listed in a response header). */
+  dropUnsupported: boolean;
+  /** Milliseconds. */
+  timeouts: { connect: number; firstByte: number; idle: number };
+  /** Models this provider lists in GET /v1/models (any model id is still routed to it). */
+  models: string[];
+}

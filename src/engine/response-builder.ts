@@ -1,0 +1,370 @@
+/**
+ * ResponseBuilder: the only place ModelEvents become Response output items and semantic stream events.
+ * Event order is right by construction for every provider: output_item.added → content_part.added → deltas →
+ * *.done → content_part.done → output_item.done, output_index = position in `output`, sequence numbers from 0.
+ */
+import { newId } from '../api/ids.js';
+import type { FunctionCallItem, Item, MessageItem, OtherItem, ReasoningItem } from '../api/items.js';
+import { presentItem, type ResponseObject, type ResponseStatus } from '../api/response-object.js';
+import type { FinishReason, ModelEvent, Usage } from '../providers/types.js';
+
+export interface StreamEvent { type: string; sequence_number: number; [field: string]: unknown }
+export type EventSink = (event: StreamEvent) => void;
+
+interface OpenMessage {
+  kind: 'message';
+  index: number;
+  item: MessageItem;
+  /** The content part being streamed, if any. */
+  part: { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string } | null;
+}
+interface OpenReasoning {
+  kind: 'reasoning';
+  index: number;
+  item: ReasoningItem;
+  summaryIndex: number | null;
+  /** Index into item.content of the reasoning_text part being streamed. */
+  textPart: number | null;
+}
+interface OpenCall {
+  index: number;
+  item: FunctionCallItem | OtherItem;
+  custom: boolean;
+  args: string;
+}
+
+export interface BuilderOptions {
+  /** Show reasoning `encrypted_content` in events (the client asked for it with `include`). */
+  includeEncrypted: boolean;
+  /** Tool calls beyond this many are ignored, as OpenAI documents for `max_tool_calls`. */
+  maxToolCalls: number | null;
+}
+
+export class ResponseBuilder {
+  private seq = 0;
+  private current: OpenMessage | OpenReasoning | null = null;
+  private readonly calls = new Map<string, OpenCall>();
+  private readonly ignoredCalls = new Set<string>();
+  private toolCallCount = 0;
+  private finishReason: FinishReason | null = null;
+  private usage: Usage | null = null;
+
+  constructor(
+    readonly response: ResponseObject,
+    private readonly sink: EventSink,
+    private readonly options: BuilderOptions,
+  ) {}
+
+  /** response.created + response.in_progress. */
+  start(): void {
+    this.emit('response.created', { response: this.snapshot() });
+    this.emit('response.in_progress', { response: this.snapshot() });
+  }
+
+  apply(ev: ModelEvent): void {
+    switch (ev.type) {
+      case 'metadata':
+        return;
+      case 'text-delta':
+        if (ev.delta) this.appendMessageText('output_text', ev.delta);
+        return;
+      case 'refusal-delta':
+        if (ev.delta) this.appendMessageText('refusal', ev.delta);
+        return;
+      case 'reasoning-delta':
+        if (ev.delta) this.appendReasoningText(ev.delta);
+        return;
+      case 'reasoning-summary-delta':
+        if (ev.delta) this.appendReasoningSummary(ev.delta, ev.summaryIndex);
+        return;
+      case 'reasoning-signature': {
+        const r = this.ensureReasoning();
+        r.item.encrypted_content = (r.item.encrypted_content ?? '') + ev.signature;
+        return;
+      }
+      case 'reasoning-end':
+        if (this.current?.kind === 'reasoning') this.closeCurrent('completed');
+        return;
+      case 'tool-call-start':
+        this.startCall(ev.callId, ev.name, ev.kind === 'custom', ev.id, ev.namespace);
+        return;
+      case 'tool-call-delta':
+        this.appendCallArgs(ev.callId, ev.delta);
+        return;
+      case 'tool-call-end':
+        this.endCall(ev.callId, ev.arguments, 'completed');
+        return;
+      case 'item':
+        this.passThrough(ev.item);
+        return;
+      case 'usage':
+        this.usage = ev.usage;
+        return;
+      case 'finish':
+        this.finishReason = ev.reason;
+        return;
+    }
+  }
+
+  /** Closes every open item and emits the terminal event derived from the finish reason. */
+  finish(): ResponseObject {
+    const incomplete = this.finishReason === 'length' || this.finishReason === 'content_filter';
+    this.closeAll(incomplete ? 'incomplete' : 'completed');
+    if (incomplete) {
+      return this.terminate('incomplete', 'response.incomplete', {
+        incomplete_details: { reason: this.finishReason === 'length' ? 'max_output_tokens' : 'content_filter' },
+      });
+    }
+    return this.terminate('completed', 'response.completed', {});
+  }
+
+  /** The upstream failed mid-way: keep what was produced (as incomplete items) and emit response.failed. */
+  fail(code: string, message: string): ResponseObject {
+    this.closeAll('incomplete');
+    return this.terminate('failed', 'response.failed', { error: { code, message } });
+  }
+
+  /** The client went away or cancelled: keep the partial output, mark the response cancelled. */
+  cancel(): ResponseObject {
+    this.closeAll('incomplete');
+    return this.terminate('cancelled', null, {});
+  }
+
+  get hasOutput(): boolean {
+    return this.response.output.length > 0;
+  }
+
+  // ---- messages ---------------------------------------------------------------------------------------------
+
+  private appendMessageText(type: 'output_text' | 'refusal', delta: string) {
+    const m = this.ensureMessage();
+    if (m.part && m.part.type !== type) this.closePart(m);
+    if (!m.part) {
+      m.part = type === 'output_text' ? { type, text: '' } : { type, refusal: '' };
+      const part = type === 'output_text' ? { type, annotations: [], logprobs: [], text: '' } : { type, refusal: '' };
+      m.item.content.push(part as MessageItem['content'][number]);
+      this.emit('response.content_part.added', {
+        item_id: m.item.id, output_index: m.index, content_index: m.item.content.length - 1, part,
+      });
+    }
+    const contentIndex = m.item.content.length - 1;
+    if (m.part.type === 'output_text') {
+      m.part.text += delta;
+      this.emit('response.output_text.delta', {
+        item_id: m.item.id, output_index: m.index, content_index: contentIndex, delta, logprobs: [],
+      });
+    } else {
+      m.part.refusal += delta;
+      this.emit('response.refusal.delta', { item_id: m.item.id, output_index: m.index, content_index: contentIndex, delta });
+    }
+  }
+
+  private ensureMessage(): OpenMessage {
+    if (this.current?.kind === 'message') return this.current;
+    this.closeCurrent('completed');
+    const item: MessageItem = { id: newId('msg'), type: 'message', status: 'in_progress', content: [], role: 'assistant' };
+    const open: OpenMessage = { kind: 'message', index: this.addItem(item), item, part: null };
+    this.current = open;
+    return open;
+  }
+
+  private closePart(m: OpenMessage) {
+    const p = m.part;
+    if (!p) return;
+    const contentIndex = m.item.content.length - 1;
+    const base = { item_id: m.item.id, output_index: m.index, content_index: contentIndex };
+    let part;
+    if (p.type === 'output_text') {
+      part = { type: 'output_text', annotations: [], logprobs: [], text: p.text };
+      this.emit('response.output_text.done', { ...base, text: p.text, logprobs: [] });
+    } else {
+      part = { type: 'refusal', refusal: p.refusal };
+      this.emit('response.refusal.done', { ...base, refusal: p.refusal });
+    }
+    m.item.content[contentIndex] = part as MessageItem['content'][number];
+    this.emit('response.content_part.done', { ...base, part });
+    m.part = null;
+  }
+
+  // ---- reasoning --------------------------------------------------------------------------------------------
+
+  private ensureReasoning(): OpenReasoning {
+    if (this.current?.kind === 'reasoning') return this.current;
+    this.closeCurrent('completed');
+    const item: ReasoningItem = { id: newId('rs'), type: 'reasoning', summary: [] };
+    const open: OpenReasoning = { kind: 'reasoning', index: this.addItem(item), item, summaryIndex: null, textPart: null };
+    this.current = open;
+    return open;
+  }
+
+  private appendReasoningText(delta: string) {
+    const r = this.ensureReasoning();
+    if (r.textPart === null) {
+      r.item.content ??= [];
+      r.item.content.push({ type: 'reasoning_text', text: '' });
+      r.textPart = r.item.content.length - 1;
+      this.emit('response.content_part.added', {
+        item_id: r.item.id, output_index: r.index, content_index: r.textPart, part: { type: 'reasoning_text', text: '' },
+      });
+    }
+    r.item.content![r.textPart].text += delta;
+    this.emit('response.reasoning_text.delta', { item_id: r.item.id, output_index: r.index, content_index: r.textPart, delta });
+  }
+
+  private appendReasoningSummary(delta: string, summaryIndex: number | undefined) {
+    const r = this.ensureReasoning();
+    const wanted = summaryIndex ?? r.summaryIndex ?? 0;
+    if (r.summaryIndex !== null && r.summaryIndex !== wanted) this.closeSummaryPart(r);
+    if (r.summaryIndex === null) {
+      r.item.summary.push({ type: 'summary_text', text: '' });
+      r.summaryIndex = wanted;
+      this.emit('response.reasoning_summary_part.added', {
+        item_id: r.item.id, output_index: r.index, summary_index: r.item.summary.length - 1, part: { type: 'summary_text', text: '' },
+      });
+    }
+    const idx = r.item.summary.length - 1;
+    r.item.summary[idx].text += delta;
+    this.emit('response.reasoning_summary_text.delta', { item_id: r.item.id, output_index: r.index, summary_index: idx, delta });
+  }
+
+  private closeSummaryPart(r: OpenReasoning) {
+    if (r.summaryIndex === null) return;
+    const idx = r.item.summary.length - 1;
+    const text = r.item.summary[idx].text;
+    const base = { item_id: r.item.id, output_index: r.index, summary_index: idx };
+    this.emit('response.reasoning_summary_text.done', { ...base, text });
+    this.emit('response.reasoning_summary_part.done', { ...base, part: { type: 'summary_text', text } });
+    r.summaryIndex = null;
+  }
+
+  private closeReasoningText(r: OpenReasoning) {
+    if (r.textPart === null) return;
+    const text = r.item.content![r.textPart].text;
+    const base = { item_id: r.item.id, output_index: r.index, content_index: r.textPart };
+    this.emit('response.reasoning_text.done', { ...base, text });
+    this.emit('response.content_part.done', { ...base, part: { type: 'reasoning_text', text } });
+    r.textPart = null;
+  }
+
+  // ---- tool calls -------------------------------------------------------------------------------------------
+
+  private startCall(callId: string, name: string, custom: boolean, upstreamId?: string, namespace?: string) {
+    if (this.options.maxToolCalls !== null && this.toolCallCount >= this.options.maxToolCalls) {
+      this.ignoredCalls.add(callId);
+      return;
+    }
+    this.toolCallCount++;
+    this.closeCurrent('completed');
+    const item: FunctionCallItem | OtherItem = custom
+      ? { id: upstreamId ?? newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name, input: '' }
+      : {
+          id: upstreamId ?? newId('fc'), type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name,
+          ...(namespace ? { namespace } : {}),
+        };
+    this.calls.set(callId, { index: this.addItem(item), item, custom, args: '' });
+  }
+
+  private appendCallArgs(callId: string, delta: string) {
+    const c = this.calls.get(callId);
+    if (!c || !delta) return;
+    c.args += delta;
+    this.emit(c.custom ? 'response.custom_tool_call_input.delta' : 'response.function_call_arguments.delta', {
+      item_id: c.item.id, output_index: c.index, delta,
+    });
+  }
+
+  private endCall(callId: string, finalArgs: string | undefined, status: 'completed' | 'incomplete') {
+    const c = this.calls.get(callId);
+    if (!c) return;
+    // An adapter that only learns the arguments at the end (or corrects them) still streams them as a delta.
+    if (finalArgs !== undefined && finalArgs !== c.args) {
+      if (finalArgs.startsWith(c.args)) this.appendCallArgs(callId, finalArgs.slice(c.args.length));
+      c.args = finalArgs;
+    }
+    const base = { item_id: c.item.id, output_index: c.index };
+    if (c.custom) {
+      c.item.input = c.args;
+      this.emit('response.custom_tool_call_input.done', { ...base, input: c.args });
+    } else {
+      c.item.arguments = c.args;
+      this.emit('response.function_call_arguments.done', { ...base, name: c.item.name, arguments: c.args });
+    }
+    c.item.status = status;
+    this.calls.delete(callId);
+    this.emit('response.output_item.done', { output_index: c.index, item: { ...c.item } });
+  }
+
+  private passThrough(item: Item) {
+    this.closeCurrent('completed');
+    const full = { ...item, id: item.id ?? newId('item') };
+    const index = this.addItem(full);
+    this.emit('response.output_item.added', { output_index: index, item: presentItem(full, this.options.includeEncrypted) });
+    this.emit('response.output_item.done', { output_index: index, item: presentItem(full, this.options.includeEncrypted) });
+  }
+
+  // ---- shared -----------------------------------------------------------------------------------------------
+
+  private addItem(item: Item): number {
+    const index = this.response.output.length;
+    this.response.output.push(item);
+    if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'custom_tool_call') {
+      this.emit('response.output_item.added', { output_index: index, item: structuredClone(item) });
+    }
+    return index;
+  }
+
+  private closeCurrent(status: 'completed' | 'incomplete') {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = null;
+    if (cur.kind === 'message') {
+      this.closePart(cur);
+      cur.item.status = status;
+      this.emit('response.output_item.done', { output_index: cur.index, item: structuredClone(cur.item) });
+    } else {
+      this.closeSummaryPart(cur);
+      this.closeReasoningText(cur);
+      this.emit('response.output_item.done', {
+        output_index: cur.index, item: presentItem(structuredClone(cur.item), this.options.includeEncrypted),
+      });
+    }
+  }
+
+  private closeAll(status: 'completed' | 'incomplete') {
+    this.closeCurrent(status);
+    const open = [...this.calls.entries()].sort((a, b) => a[1].index - b[1].index);
+    for (const [callId] of open) this.endCall(callId, undefined, status);
+  }
+
+  private terminate(status: ResponseStatus, eventType: string | null, patch: Partial<ResponseObject>): ResponseObject {
+    const r = this.response;
+    Object.assign(r, patch);
+    r.status = status;
+    if (status === 'completed') r.completed_at = Math.floor(Date.now() / 1000);
+    r.usage = this.usage ? toWireUsage(this.usage) : null;
+    if (eventType) this.emit(eventType, { response: this.snapshot() });
+    return r;
+  }
+
+  private snapshot() {
+    const r = this.response;
+    return {
+      ...r,
+      output: r.output.map((i) => presentItem(i, this.options.includeEncrypted)),
+    };
+  }
+
+  private emit(type: string, fields: Record<string, unknown>) {
+    this.sink({ type, sequence_number: this.seq++, ...fields });
+  }
+}
+
+export function toWireUsage(u: Usage) {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedTokens ?? 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}

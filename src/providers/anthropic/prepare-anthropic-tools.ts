@@ -1,0 +1,112 @@
+/**
+ * Responses `tools` / `tool_choice` / `parallel_tool_calls` → Anthropic `tools` / `tool_choice`.
+ *
+ * | Responses                                  | Anthropic                                                  |
+ * |--------------------------------------------|------------------------------------------------------------|
+ * | function / namespace / custom tools        | {name, description, input_schema} via flattenTools         |
+ * | hosted tools (web_search, mcp, …)           | 400 unsupported_parameter (dropped with dropUnsupported)   |
+ * | function `strict`                          | not forwarded: Anthropic strict tool use exists only on     |
+ * |                                            | some models and has its own schema limits                  |
+ * | tool_choice 'auto'                         | {type:'auto'}                                              |
+ * | tool_choice 'required'                     | {type:'any'}                                               |
+ * | tool_choice 'none'                         | {type:'none'}                                              |
+ * | {type:'function', name[, namespace]}       | {type:'tool', name: flat name}                             |
+ * | {type:'custom', name}                      | {type:'tool', name}                                        |
+ * | {type:'allowed_tools', mode, tools}        | only the listed tools are sent; mode auto→auto, required→any |
+ * | parallel_tool_calls: false                 | disable_parallel_tool_use: true on the tool_choice          |
+ *
+ * With extended thinking Anthropic accepts only auto/none: a forcing choice is a 400 naming `tool_choice`.
+ */
+import { ApiError } from '../../api/errors.js';
+import type { CreateParams } from '../../api/create-params.js';
+import { flattenTools, type FlattenedTools } from '../tool-mapping.js';
+import type { AnthropicTool, AnthropicToolChoice } from './anthropic-wire-types.js';
+
+export interface PreparedTools {
+  tools: AnthropicTool[] | undefined;
+  toolChoice: AnthropicToolChoice | undefined;
+  /** For mapping tool_use names in the answer back to what the client declared. */
+  flattened: FlattenedTools;
+}
+
+export function prepareAnthropicTools(
+  params: CreateParams,
+  opts: { provider: string; dropUnsupported: boolean; thinking: boolean },
+): PreparedTools {
+  const flattened = flattenTools(params.tools, opts.dropUnsupported, opts.provider);
+  let functions = flattened.functions;
+  let choice: AnthropicToolChoice | undefined;
+  const tc = params.tool_choice;
+
+  if (tc === 'auto') choice = { type: 'auto' };
+  else if (tc === 'none') choice = { type: 'none' };
+  else if (tc === 'required') choice = { type: 'any' };
+  else if (tc && typeof tc === 'object') {
+    const o = tc as Record<string, unknown>;
+    if (o.type === 'function' || o.type === 'custom') {
+      const name = flatNameOf(flattened, String(o.name), o.namespace);
+      if (name === undefined) {
+        throw new ApiError(400, `tool_choice names '${String(o.name)}', which is not among the request's tools.`, {
+          param: 'tool_choice.name',
+          code: 'invalid_value',
+        });
+      }
+      choice = { type: 'tool', name };
+    } else if (o.type === 'allowed_tools') {
+      const allowed = allowedNames(o.tools, flattened);
+      functions = functions.filter((f) => allowed.has(f.name));
+      choice = o.mode === 'required' ? { type: 'any' } : { type: 'auto' };
+    } else if (!opts.dropUnsupported) {
+      throw new ApiError(400, `tool_choice type '${String(o.type)}' is not supported by provider '${opts.provider}'.`, {
+        param: 'tool_choice.type',
+        code: 'unsupported_parameter',
+      });
+    }
+  }
+
+  if (functions.length === 0) {
+    if (choice && (choice.type === 'any' || choice.type === 'tool')) {
+      throw new ApiError(400, 'tool_choice requires a tool call but the request has no tools.', { param: 'tool_choice', code: 'invalid_value' });
+    }
+    return { tools: undefined, toolChoice: undefined, flattened };
+  }
+
+  if (opts.thinking && choice && (choice.type === 'any' || choice.type === 'tool')) {
+    throw new ApiError(400,
+      'Anthropic does not allow forcing a tool call (tool_choice required or a named tool) while reasoning is enabled; use tool_choice auto or set reasoning.effort to none.',
+      { param: 'tool_choice', code: 'unsupported_parameter' });
+  }
+
+  if (params.parallel_tool_calls === false && choice?.type !== 'none') {
+    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true } as AnthropicToolChoice;
+  }
+
+  const tools: AnthropicTool[] = functions.map((f) => ({
+    name: f.name,
+    ...(f.description ? { description: f.description } : {}),
+    input_schema: f.parameters,
+  }));
+  return { tools, toolChoice: choice, flattened };
+}
+
+function allowedNames(list: unknown, flattened: FlattenedTools): Set<string> {
+  const names = new Set<string>();
+  for (const entry of Array.isArray(list) ? (list as Record<string, unknown>[]) : []) {
+    if (entry.type === 'namespace') {
+      for (const [flat, origin] of flattened.origins) if (origin.namespace === entry.name) names.add(flat);
+    } else if (typeof entry.name === 'string') {
+      const flat = flatNameOf(flattened, entry.name, entry.namespace);
+      if (flat !== undefined) names.add(flat);
+    }
+  }
+  return names;
+}
+
+/** The flat name the vendor sees for a tool the client names (optionally inside a namespace). */
+function flatNameOf(flattened: FlattenedTools, name: string, namespace: unknown): string | undefined {
+  const ns = typeof namespace === 'string' && namespace ? namespace : undefined;
+  for (const [flat, origin] of flattened.origins) {
+    if (origin.name === name && origin.namespace === ns) return flat;
+  }
+  return !ns && flattened.origins.has(name) ? name : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * Flattened tools + Responses `tool_choice` → Gemini `tools` / `toolConfig.functionCallingConfig`.
+ *
+ * | tool_choice                             | functionCallingConfig                                         |
+ * |-----------------------------------------|---------------------------------------------------------------|
+ * | (not set), `auto`                       | (not sent: AUTO is Gemini's default)                          |
+ * | `required`                              | mode ANY                                                      |
+ * | `none`                                  | mode NONE                                                     |
+ * | {type:function/custom, name}            | mode ANY, allowedFunctionNames [flat name]                    |
+ * | {type:allowed_tools, mode:auto}         | declarations restricted to the allowed ones, mode AUTO        |
+ * | {type:allowed_tools, mode:required}     | mode ANY, allowedFunctionNames [allowed flat names]           |
+ * | hosted tool choices (web_search…)       | 400 unsupported_parameter (ignored with drop_unsupported)     |
+ *
+ * Every function travels as one `functionDeclarations` entry with `parameters` converted by
+ * convert-json-schema.ts. `strict` has no Gemini equivalent: Gemini always follows the declared schema as far as
+ * its Schema subset can express it.
+ */
+import { ApiError } from '../../api/errors.js';
+import type { ToolChoice } from '../../api/create-params.js';
+import type { FlattenedTools } from '../tool-mapping.js';
+import { convertToolParameters } from './convert-json-schema.js';
+import type { GeminiFunctionDeclaration, GeminiRequestBody, GeminiToolConfig } from './gemini-wire-types.js';
+
+export function prepareGeminiTools(
+  flat: FlattenedTools,
+  choice: ToolChoice | null | undefined,
+  dropUnsupported: boolean,
+  provider: string,
+): Pick<GeminiRequestBody, 'tools' | 'toolConfig'> {
+  let functions = flat.functions;
+  let config: GeminiToolConfig['functionCallingConfig'] | undefined;
+
+  if (choice === 'required') config = { mode: 'ANY' };
+  else if (choice === 'none') config = { mode: 'NONE' };
+  else if (choice && typeof choice === 'object') {
+    const c = choice as Record<string, unknown>;
+    if (c.type === 'function' || c.type === 'custom') {
+      config = { mode: 'ANY', allowedFunctionNames: [flatNameOf(c)] };
+    } else if (c.type === 'allowed_tools') {
+      const allowed = allowedFlatNames(flat, (c.tools as Record<string, unknown>[] | undefined) ?? []);
+      if (c.mode === 'required') {
+        config = { mode: 'ANY', allowedFunctionNames: functions.filter((f) => allowed.has(f.name)).map((f) => f.name) };
+      } else {
+        functions = functions.filter((f) => allowed.has(f.name));
+      }
+    } else if (!dropUnsupported) {
+      throw new ApiError(400, `tool_choice type '${String(c.type)}' is not supported by provider '${provider}'.`, {
+        param: 'tool_choice.type',
+        code: 'unsupported_parameter',
+      });
+    }
+  }
+
+  if (!functions.length) return {};
+  const declarations = functions.map((f) => {
+    const d: GeminiFunctionDeclaration = { name: f.name };
+    if (f.description) d.description = f.description;
+    const parameters = convertToolParameters(f.parameters);
+    if (parameters) d.parameters = parameters;
+    return d;
+  });
+  const out: Pick<GeminiRequestBody, 'tools' | 'toolConfig'> = { tools: [{ functionDeclarations: declarations }] };
+  if (config) out.toolConfig = { functionCallingConfig: config };
+  return out;
+}
+
+function flatNameOf(entry: Record<string, unknown>): string {
+  const name = String(entry.name);
+  return typeof entry.namespace === 'string' && entry.namespace ? `${entry.namespace}__${name}` : name;
+}
+
+/** Allowed entries name functions (optionally with a namespace), custom tools, or whole namespaces. */
+function allowedFlatNames(flat: FlattenedTools, entries: Record<string, unknown>[]): Set<string> {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type === 'function' || entry.type === 'custom') {
+      names.add(flatNameOf(entry));
+    } else if (entry.type === 'namespace') {
+      for (const [flatName, origin] of flat.origins) {
+        if (origin.namespace === entry.name) names.add(flatName);
+      }
+    }
+  }
+  return names;
+}

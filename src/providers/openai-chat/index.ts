@@ -1,0 +1,32 @@
+/**
+ * The `openai-chat` provider kind: any server speaking OpenAI Chat Completions (vLLM, Ollama, llama.cpp,
+ * Groq, OpenRouter, Together, DeepSeek…). POSTs `${baseUrl}/chat/completions` with `stream: true`.
+ */
+import type { ProviderConfig } from '../../config/types.js';
+import { flattenTools } from '../tool-mapping.js';
+import type { ModelEvent, ModelRequest, Provider } from '../types.js';
+import { UpstreamClient } from '../upstream-http.js';
+import { buildChatRequest } from './build-chat-request.js';
+import { OPENAI_CHAT_PARAMS } from './chat-params.js';
+import { mapChatStream } from './map-chat-stream.js';
+
+export { OPENAI_CHAT_PARAMS } from './chat-params.js';
+
+export function createOpenAIChatProvider(config: ProviderConfig): Provider {
+  const client = new UpstreamClient(config);
+  // A configured Authorization header (a gateway's own scheme) wins over the Bearer key.
+  const hasOwnAuth = Object.keys(config.headers).some((h) => h.toLowerCase() === 'authorization');
+  const authHeaders: Record<string, string> = config.apiKey && !hasOwnAuth ? { authorization: `Bearer ${config.apiKey}` } : {};
+
+  return {
+    name: config.name,
+    kind: 'openai-chat',
+    supportedParams: OPENAI_CHAT_PARAMS,
+    async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
+      const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
+      const body = buildChatRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });
+      const sse = await client.postSse('/chat/completions', body, authHeaders, request.signal);
+      return mapChatStream(sse, tools);
+    },
+  };
+}

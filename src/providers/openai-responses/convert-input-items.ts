@@ -1,0 +1,48 @@
+/**
+ * History items as OpenAI's Responses API takes them with `store: false`.
+ *
+ * Items are already in OpenAI's own vocabulary, so nothing is translated; only item ids are a problem.
+ * With `store: false` OpenAI persists nothing, and an input item's `id` can make it look the item up:
+ * - a reasoning item with an id and no `encrypted_content` fails with 404 "Item with id 'rs_…' not found. Items
+ *   are not persisted when `store` is set to false" (vercel/ai#7543, openai/openai-agents-js#546);
+ * - a reasoning item whose id is not the one its `encrypted_content` was issued under fails with 400
+ *   invalid_encrypted_content "Encrypted content item_id did not match the target item id"
+ *   (maximhq/bifrost#5186) — which is exactly what happens when Switchboard's ResponseBuilder mints its own
+ *   `rs_` id for the item it stored;
+ * - `msg_` / `fc_` / … ids minted by Switchboard are unknown to OpenAI.
+ * OpenAI's own stateless client, Codex (`codex-rs/protocol/src/models.rs`), never serializes `id` on messages,
+ * reasoning, function / custom tool calls, web searches or local shell calls, and sends reasoning as
+ * `{summary, encrypted_content}` only: the encrypted blob carries its own item id. So ids are dropped on every
+ * item except the two whose id *is* meaning: `item_reference` (the id is all it has) and
+ * `mcp_approval_request` (an `mcp_approval_response` points at it by `approval_request_id`).
+ *
+ * Reasoning items without `encrypted_content` carry no state OpenAI can use (a summary alone is not accepted
+ * as reasoning state) and are dropped; so, on request, are all reasoning items (the retry after OpenAI could
+ * not verify an encrypted blob, e.g. one another vendor produced earlier in the conversation).
+ */
+import type { Item } from '../../api/items.js';
+
+const KEEP_ID = new Set(['item_reference', 'mcp_approval_request']);
+
+export interface ConvertInputOptions {
+  /** Drop every reasoning item (after OpenAI rejected an encrypted_content it could not verify). */
+  dropReasoning?: boolean;
+}
+
+export function convertInputItems(items: readonly Item[], opts: ConvertInputOptions = {}): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const item of items) {
+    if (item.type === 'reasoning') {
+      if (opts.dropReasoning) continue;
+      const encrypted = (item as { encrypted_content?: unknown }).encrypted_content;
+      if (typeof encrypted !== 'string' || encrypted === '') continue;
+    }
+    if (KEEP_ID.has(item.type) || item.id === undefined) {
+      out.push({ ...item });
+      continue;
+    }
+    const { id: _id, ...rest } = item;
+    out.push(rest);
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * The provider-neutral seam. Adapters turn a ModelRequest into a vendor call and the vendor's stream into
+ * ModelEvents; the engine's ResponseBuilder turns ModelEvents into Response items and semantic events.
+ * Nothing outside `providers/<vendor>/` knows a vendor's wire format, and adapters never see Response events.
+ */
+import type { Item } from '../api/items.js';
+import type { CreateParams } from '../api/create-params.js';
+
+export interface ModelRequest {
+  /** The upstream's own model id (the part after `provider/`). */
+  model: string;
+  /** System-level instructions for this turn only (never carried over by previous_response_id). */
+  instructions: string | null;
+  /** The whole history for this turn, oldest first, normalized (see api/items.ts). */
+  input: Item[];
+  /**
+   * The validated request fields (tools, tool_choice, temperature, text, reasoning, stop, seed…). Adapters read
+   * what their `supportedParams` declare; the service has already rejected (or dropped, when configured) every
+   * field the provider does not honour, so an adapter may rely on never seeing one.
+   */
+  params: CreateParams;
+  /** Fires when the client goes away or the response is cancelled: abort the upstream call. */
+  signal: AbortSignal;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens?: number;
+  reasoningTokens?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';
+
+export type ModelEvent =
+  /** Upstream told us its own response id / the exact model that answered. */
+  | { type: 'metadata'; model?: string; id?: string }
+  | { type: 'text-delta'; delta: string }
+  | { type: 'refusal-delta'; delta: string }
+  /** Raw reasoning text (Responses `reasoning_text` content). */
+  | { type: 'reasoning-delta'; delta: string }
+  /** Reasoning summary text; `summaryIndex` starts a new summary part when it changes. */
+  | { type: 'reasoning-summary-delta'; delta: string; summaryIndex?: number }
+  /** Opaque reasoning state the vendor needs back next turn (encrypted_content, thinking signature). */
+  | { type: 'reasoning-signature'; signature: string }
+  /** Ends the current reasoning item (optional: a following non-reasoning event ends it too). */
+  | { type: 'reasoning-end'; id?: string }
+  /**
+   * `kind: 'custom'` makes a `custom_tool_call` item (free-form input) instead of a `function_call`; its
+   * deltas/`arguments` then carry the raw input text, not JSON. `namespace` is set for Codex-style
+   * namespace tools (see providers/tool-mapping.ts).
+   */
+  | { type: 'tool-call-start'; callId: string; name: string; id?: string; namespace?: string; kind?: 'function' | 'custom' }
+  | { type: 'tool-call-delta'; callId: string; delta: string }
+  /** `arguments`, when given, is the authoritative full argument string. */
+  | { type: 'tool-call-end'; callId: string; arguments?: string }
+  /** A whole output item the builder passes through untouched (e.g. an upstream web_search_call). */
+  | { type: 'item'; item: Item }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason; rawReason?: string };
+
+export interface Provider {
+  /** The configured name: the `provider` in `provider/model`. */
+  readonly name: string;
+  readonly kind: string;
+  /** Request fields (CreateParams keys) this provider honours; anything else set on a request is rejected. */
+  readonly supportedParams: ReadonlySet<string>;
+  /**
+   * Starts the upstream call. Resolves once the upstream has accepted it (2xx headers), so HTTP errors surface
+   * before a single byte goes to the client; rejects with UpstreamError otherwise. The iterable yields events
+   * until the upstream stream ends; a failure mid-stream is thrown from the iterator as an UpstreamError.
+   */
+  stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>>;
+}

@@ -1,0 +1,140 @@
+/**
+ * The one way adapters talk HTTP to upstreams: a keep-alive undici Agent per provider, timeouts for
+ * connect / first byte / idle gaps, vendor error bodies turned into UpstreamError, and SSE framing.
+ */
+import { Agent, request, errors as undiciErrors } from 'undici';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { UpstreamError } from '../api/errors.js';
+import type { ProviderConfig } from '../config/types.js';
+
+export interface SseMessage { event: string | undefined; data: string }
+
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly config: ProviderConfig) {
+    this.agent = new Agent({
+      connect: { timeout: config.timeouts.connect },
+      headersTimeout: config.timeouts.firstByte,
+      bodyTimeout: config.timeouts.idle,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+  }
+
+  /** POSTs JSON and returns the response's SSE messages. Rejects with UpstreamError on a non-2xx answer. */
+  async postSse(path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
+    const res = await this.send('POST', path, body, { ...headers, accept: 'text/event-stream' }, signal);
+    return sseMessages(res.body, signal);
+  }
+
+  /** POSTs (or GETs, when body is undefined) JSON and returns the parsed JSON answer. */
+  async json<T = unknown>(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<T> {
+    const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal);
+    const text = await readText(res.body);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new UpstreamError(`upstream answered with invalid JSON: ${text.slice(0, 200)}`, { status: 502, code: 'upstream_bad_response' });
+    }
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal) {
+    const url = joinUrl(this.config.baseUrl, path);
+    let res;
+    try {
+      res = await request(url, {
+        method,
+        dispatcher: this.agent,
+        signal,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...this.config.headers,
+          ...headers,
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw toUpstreamError(err, signal);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return res;
+    const text = await readText(res.body).catch(() => '');
+    const retryAfter = headerValue(res.headers['retry-after']);
+    throw new UpstreamError(extractErrorMessage(text, res.statusCode), { status: res.statusCode, retryAfter });
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return Array.isArray(v) ? (v[0] ?? null) : v;
+}
+
+async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Vendors nest their message differently: `{error:{message}}`, `{error:"…"}`, `{message}`, `[{error:{…}}]`. */
+export function extractErrorMessage(text: string, status: number): string {
+  try {
+    let j = JSON.parse(text) as unknown;
+    if (Array.isArray(j)) j = j[0];
+    if (j && typeof j === 'object') {
+      const o = j as Record<string, unknown>;
+      const e = o.error;
+      if (typeof e === 'string') return e;
+      if (e && typeof e === 'object' && typeof (e as Record<string, unknown>).message === 'string') {
+        return (e as Record<string, string>).message;
+      }
+      if (typeof o.message === 'string') return o.message;
+    }
+  } catch {
+    /* not JSON: fall through */
+  }
+  const trimmed = text.trim().slice(0, 500);
+  return trimmed ? `HTTP ${status}: ${trimmed}` : `HTTP ${status}`;
+}
+
+export function toUpstreamError(err: unknown, signal?: AbortSignal): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  if (signal?.aborted) return new UpstreamError('request aborted', { code: 'aborted' });
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ||
+      err instanceof undiciErrors.ConnectTimeoutError) {
+    return new UpstreamError(`upstream timed out (${(err as Error).message})`, { code: 'upstream_timeout' });
+  }
+  const message = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
+  return new UpstreamError(`could not reach upstream: ${message}`, { code: 'upstream_connection_error' });
+}
+
+function causeOf(err: Error): string {
+  const c = (err as { cause?: unknown }).cause;
+  return c instanceof Error ? ` (${c.message})` : '';
+}
+
+/** Frames an SSE body into messages; body errors (timeouts, resets) surface as UpstreamError. */
+export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncGenerator<SseMessage> {
+  const queue: SseMessage[] = [];
+  const parser = createParser({
+    onEvent: (m: EventSourceMessage) => { queue.push({ event: m.event, data: m.data }); },
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of body) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      while (queue.length) yield queue.shift()!;
+    }
+  } catch (err) {
+    throw toUpstreamError(err, signal);
+  }
+  parser.feed(decoder.decode());
+  while (queue.length) yield queue.shift()!;
+}

@@ -1,0 +1,53 @@
+/**
+ * The model's view of a turn: the predecessor's whole history (one store query), then this request's input
+ * with every `item_reference` replaced by the stored item it names.
+ */
+import { ApiError, invalidRequest } from '../api/errors.js';
+import type { Item } from '../api/items.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
+import type { RequestContext } from '../store/request-context.js';
+
+export interface AssembledHistory {
+  previous: StoredResponse | null;
+  /** Items before this turn (from previous_response_id). */
+  history: Item[];
+  /** This request's input items, references resolved. */
+  input: Item[];
+}
+
+export async function assembleHistory(
+  store: ResponseStore,
+  ctx: RequestContext,
+  previousResponseId: string | null | undefined,
+  input: Item[],
+): Promise<AssembledHistory> {
+  let previous: StoredResponse | null = null;
+  let history: Item[] = [];
+  if (previousResponseId) {
+    previous = await store.getResponse(ctx, previousResponseId);
+    if (!previous) {
+      throw new ApiError(400, `Previous response with id '${previousResponseId}' not found.`, {
+        param: 'previous_response_id', code: 'previous_response_not_found',
+      });
+    }
+    if (!previous.thread) {
+      throw new ApiError(400, `Previous response with id '${previousResponseId}' is still ${previous.status}; wait for it to finish.`, {
+        param: 'previous_response_id', code: 'previous_response_in_progress',
+      });
+    }
+    history = await store.loadHistory(ctx, previous);
+  }
+  return { previous, history, input: await resolveReferences(store, ctx, input) };
+}
+
+async function resolveReferences(store: ResponseStore, ctx: RequestContext, input: Item[]): Promise<Item[]> {
+  const refs = input.filter((i) => i.type === 'item_reference').map((i) => String(i.id));
+  if (!refs.length) return input;
+  const found = await store.findItems(ctx, refs);
+  return input.map((item, index) => {
+    if (item.type !== 'item_reference') return item;
+    const resolved = found.get(String(item.id));
+    if (!resolved) throw invalidRequest(`Item with id '${String(item.id)}' not found.`, `input[${index}].id`, 'item_not_found');
+    return resolved;
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * The Responses resource: create (sync or streamed), retrieve, delete, cancel, input items.
+ * HTTP-agnostic: the http/ layer turns a Run's events into SSE frames or one JSON body.
+ */
+import { ApiError, notFound, UpstreamError } from '../api/errors.js';
+import type { CreateParams } from '../api/create-params.js';
+import { newId } from '../api/ids.js';
+import type { Item } from '../api/items.js';
+import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
+import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
+import { pumpModelEvents } from '../engine/run-turn.js';
+import type { ProviderRegistry, Route } from '../providers/registry.js';
+import type { ModelEvent } from '../providers/types.js';
+import type { RequestContext } from '../store/request-context.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
+import { assembleHistory } from './assemble-history.js';
+import { normalizeInput } from './normalize-input.js';
+import { checkParamSupport } from './param-support.js';
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+export interface Run {
+  readonly response: ResponseObject;
+  /** Parameters dropped because the provider is configured `drop_unsupported`. */
+  readonly dropped: string[];
+  /**
+   * Streams the turn. `onEvent` sees every event in order; the terminal event is delivered only after the
+   * response is committed to the store, so a client that chains on it never races the write.
+   */
+  execute(onEvent: (e: StreamEvent) => void): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
+}
+
+export class ResponsesService {
+  constructor(private readonly store: ResponseStore, private readonly registry: ProviderRegistry) {}
+
+  /**
+   * Validates routing and context, persists the in-progress response and starts the upstream call. Throws
+   * ApiError for a client's mistake or an upstream that refused before streaming (then stored as failed).
+   */
+  async begin(ctx: RequestContext, params: CreateParams, signal: AbortSignal): Promise<Run> {
+    const route = this.registry.resolve(params.model)[0];
+    const { params: sendParams, dropped } = checkParamSupport(params, route.provider, route.config.dropUnsupported);
+    const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
+    const store = params.store !== false;
+    const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
+    const response = initialResponse(newId('resp'), route.routed, params, Math.floor(Date.now() / 1000));
+    if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>);
+
+    const upstreamAbort = new AbortController();
+    const onAbort = () => upstreamAbort.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    let events: AsyncIterable<ModelEvent>;
+    try {
+      events = await route.provider.stream({
+        model: route.model,
+        instructions: params.instructions ?? null,
+        input: [...assembled.history, ...assembled.input],
+        params: sendParams,
+        signal: upstreamAbort.signal,
+      });
+    } catch (err) {
+      signal.removeEventListener('abort', onAbort);
+      const cancelled = signal.aborted;
+      const e = err instanceof UpstreamError ? err : null;
+      if (store) {
+        response.status = cancelled ? 'cancelled' : 'failed';
+        if (!cancelled) response.error = { code: e?.code ?? 'server_error', message: err instanceof Error ? err.message : String(err) };
+        await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, events: [] });
+      }
+      if (e) throw e.toApiError(route.config.name);
+      throw err;
+    }
+
+    const self = this;
+    return {
+      response,
+      dropped,
+      async execute(onEvent) {
+        const log: StreamEvent[] = [];
+        let held: StreamEvent | null = null;
+        const builder = new ResponseBuilder(response, (e) => {
+          log.push(e);
+          if (TERMINAL.has(e.type)) held = e;
+          else onEvent(e);
+        }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null });
+        builder.start();
+        const outcome = await pumpModelEvents(events, builder, upstreamAbort.signal);
+        signal.removeEventListener('abort', onAbort);
+        if (store) {
+          try {
+            await self.store.finishResponse(ctx, {
+              response: outcome.response,
+              inputItems: assembled.input,
+              outputItems: outcome.response.output,
+              previous: assembled.previous,
+              events: params.stream ? log : [],
+            });
+          } catch (err) {
+            // The transaction rolled back: say so instead of reporting a stored success.
+            const message = `The response could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+            outcome.response.status = 'failed';
+            outcome.response.error = { code: 'store_error', message };
+            const seq = held ? (held as StreamEvent).sequence_number : log.length;
+            held = { type: 'response.failed', sequence_number: seq, response: presentResponse(outcome.response, includeEncrypted) };
+            outcome.error = new UpstreamError(message, { code: 'store_error', status: 500 });
+          }
+        }
+        if (held) onEvent(held);
+        return outcome;
+      },
+    };
+  }
+
+  async retrieve(ctx: RequestContext, id: string, include: string[]): Promise<ResponseObject> {
+    const r = await this.mustGet(ctx, id);
+    return presentResponse(r.response, include.includes('reasoning.encrypted_content'));
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<{ id: string; object: 'response'; deleted: true }> {
+    if (!(await this.store.deleteResponse(ctx, id))) throw responseNotFound(id);
+    return { id, object: 'response', deleted: true };
+  }
+
+  /** Only background responses can be cancelled (background mode arrives in a later issue). */
+  async cancel(ctx: RequestContext, id: string): Promise<never> {
+    const r = await this.mustGet(ctx, id);
+    if (!r.response.background) {
+      throw new ApiError(400, 'Cannot cancel a synchronous response.', { param: null, code: 'invalid_request' });
+    }
+    throw new ApiError(400, 'Background responses are not supported yet.', { code: 'unsupported_parameter' });
+  }
+
+  async listInputItems(ctx: RequestContext, id: string, q: { limit: number; order: 'asc' | 'desc'; after?: string; include: string[] }) {
+    const r = await this.mustGet(ctx, id);
+    const page = await this.store.listInputItems(ctx, r, q);
+    const includeEncrypted = q.include.includes('reasoning.encrypted_content');
+    const data: Item[] = page.items.map((i) => presentItem(i, includeEncrypted));
+    return {
+      object: 'list' as const,
+      data,
+      first_id: data.length ? String(data[0].id) : null,
+      last_id: data.length ? String(data[data.length - 1].id) : null,
+      has_more: page.hasMore,
+    };
+  }
+
+  async events(ctx: RequestContext, id: string, startingAfter: number): Promise<Record<string, unknown>[]> {
+    await this.mustGet(ctx, id);
+    return this.store.listEvents(ctx, id, startingAfter);
+  }
+
+  private async mustGet(ctx: RequestContext, id: string): Promise<StoredResponse> {
+    const r = await this.store.getResponse(ctx, id);
+    if (!r) throw responseNotFound(id);
+    return r;
+  }
+}
+
+function responseNotFound(id: string): ApiError {
+  return notFound(`Response with id '${id}' not found.`, 'response_id', 'not_found');
+}
+
+export type { Route };

@@ -1,0 +1,134 @@
+/**
+ * Table shapes (Kysely) and the migrations that create them. One schema for SQLite and PostgreSQL: JSON is
+ * stored as TEXT, times as integer seconds / milliseconds, so both dialects run the same queries.
+ *
+ * History for `previous_response_id` lives in *threads*: each stored response owns a contiguous range of
+ * `items` rows in a thread (its input items, then its output items). A response's whole context is one range
+ * query (`thread_id = ? AND seq < end_seq`), however long the chain. Continuing from the thread's tip appends
+ * to it; continuing from an older response (a fork) copies that prefix into a new thread once, in one query.
+ */
+import { Kysely, sql, type Migration } from 'kysely';
+
+export interface ResponsesTable {
+  id: string;
+  tenant: string;
+  status: string;
+  model: string;
+  created_at: number;
+  updated_at: number;
+  previous_response_id: string | null;
+  background: number;
+  /** Thread position, set when the response finishes (null while in progress). */
+  thread_id: string | null;
+  input_start: number | null;
+  output_start: number | null;
+  end_seq: number | null;
+  /** The validated request body (JSON). */
+  request: string;
+  /** The Response object (JSON), as of the last update. */
+  response: string;
+}
+
+export interface ThreadsTable { id: string; tenant: string; next_seq: number }
+
+export interface ItemsTable {
+  thread_id: string;
+  seq: number;
+  item_id: string;
+  response_id: string;
+  tenant: string;
+  /** 'input' | 'output' */
+  role: string;
+  data: string;
+}
+
+export interface EventsTable { response_id: string; seq: number; type: string; data: string }
+
+export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
+export interface IdempotencyKeysTable { tenant: string; key: string; request_hash: string; response_id: string; created_at: number }
+export interface FilesTable {
+  id: string; tenant: string; filename: string; purpose: string; bytes: number; created_at: number; path: string; status: string;
+}
+
+export interface Database {
+  responses: ResponsesTable;
+  threads: ThreadsTable;
+  items: ItemsTable;
+  events: EventsTable;
+  conversations: ConversationsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  files: FilesTable;
+}
+
+export const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('responses').ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('previous_response_id', 'text')
+        .addColumn('background', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('thread_id', 'text')
+        .addColumn('input_start', 'integer')
+        .addColumn('output_start', 'integer')
+        .addColumn('end_seq', 'integer')
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('response', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('threads').ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('next_seq', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('items').ifNotExists()
+        .addColumn('thread_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('item_id', 'text', (c) => c.notNull())
+        .addColumn('response_id', 'text', (c) => c.notNull())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('items_pk', ['thread_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('items_by_item_id').ifNotExists().on('items').columns(['tenant', 'item_id']).execute();
+      await db.schema.createIndex('items_by_response').ifNotExists().on('items').columns(['response_id']).execute();
+      await db.schema.createTable('events').ifNotExists()
+        .addColumn('response_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['response_id', 'seq'])
+        .execute();
+      await db.schema.createTable('conversations').ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('thread_id', 'text')
+        .execute();
+      await db.schema.createTable('idempotency_keys').ifNotExists()
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('response_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_pk', ['tenant', 'key'])
+        .execute();
+      await db.schema.createTable('files').ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig, ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+test('defaults: loopback:8080, SQLite under ./data, 32 MiB body limit, no providers', () => {
+  const c = buildConfig({}, {});
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8080);
+  assert.equal(c.dbPath, './data/switchboard.db');
+  assert.equal(c.bodyLimitBytes, 32 * 1024 * 1024);
+  assert.deepEqual(c.providers, []);
+});
+
+test('OPENAI_API_KEY + OPENAI_BASE_URL alone declare the openai provider', () => {
+  const c = buildConfig({}, { OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', ANTHROPIC_API_KEY: 'a' });
+  assert.deepEqual(c.providers.map((p) => [p.name, p.kind, p.baseUrl, p.apiKey]), [
+    ['openai', 'openai', 'http://127.0.0.1:9/v1', 'sk-x'],
+    ['anthropic', 'anthropic', 'https://api.anthropic.com/v1', 'a'],
+  ]);
+});
+
+test('YAML file with providers, aliases, keys; env overrides port/db', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  const path = join(dir, 'switchboard.yaml');
+  writeFileSync(path, [
+    'server: { port: 9000, body_limit_mb: 4 }',
+    'database: { path: /tmp/x.db }',
+    'auth:',
+    '  api_keys: [sk-a, { key_env: MY_KEY, tenant: team-b, id: b }]',
+    'providers:',
+    '  - name: vllm',
+    '    kind: openai-chat',
+    '    base_url: http://127.0.0.1:8000/v1',
+    '    api_key_env: VLLM_KEY',
+    '    headers: { X-Org: acme }',
+    '    drop_unsupported: true',
+    '    models: [qwen3-8b]',
+    'models:',
+    '  fast: vllm/qwen3-8b',
+    '  smart: [vllm/qwen3-8b, vllm/other]',
+  ].join('\n'));
+  const c = loadConfig({ path, env: { VLLM_KEY: 'vk', MY_KEY: 'mk', SWITCHBOARD_PORT: '9100' } });
+  assert.equal(c.port, 9100);
+  assert.equal(c.dbPath, '/tmp/x.db');
+  assert.equal(c.bodyLimitBytes, 4 * 1024 * 1024);
+  assert.deepEqual(c.apiKeys, [{ key: 'sk-a', tenant: 'default', id: 'key_0' }, { key: 'mk', tenant: 'team-b', id: 'b' }]);
+  const p = c.providers[0];
+  assert.equal(p.apiKey, 'vk');
+  assert.deepEqual(p.headers, { 'X-Org': 'acme' });
+  assert.equal(p.dropUnsupported, true);
+  assert.deepEqual(c.aliases, { fast: ['vllm/qwen3-8b'], smart: ['vllm/qwen3-8b', 'vllm/other'] });
+});
+
+test('configuration mistakes are reported, not ignored', () => {
+  assert.throws(() => buildConfig({ providers: [{ name: 'x', kind: 'nope', base_url: 'http://a' }] }, {}), ConfigError);
+  assert.throws(() => buildConfig({ providers: [{ name: 'x', kind: 'openai-chat' }] }, {}), /base_url/);
+  assert.throws(() => buildConfig({ providers: [{ name: 'x', kind: 'openai-chat', base_url: 'http://a', api_key_env: 'MISSING' }] }, {}), /MISSING/);
+  assert.throws(() => buildConfig({ server: { port: 'abc' } }, {}), /server.port/);
+  assert.throws(() => loadConfig({ path: '/nonexistent/switchboard.yaml', env: {} }), /not found/);
+});

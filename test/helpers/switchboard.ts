@@ -1,0 +1,50 @@
+/** Starts Switchboard in-process on a random loopback port, configured from a YAML-shaped object. */
+import OpenAI from 'openai';
+import type { KyselyPlugin } from 'kysely';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { buildConfig } from '../../src/config/load-config.js';
+
+export interface TestServer extends RunningServer {
+  client(opts?: { apiKey?: string; maxRetries?: number; baseURLSuffix?: string }): OpenAI;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+export async function startSwitchboard(
+  file: Record<string, unknown>,
+  env: Record<string, string> = {},
+  opts: { plugins?: KyselyPlugin[]; dbPath?: string } = {},
+): Promise<TestServer> {
+  const config = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? ':memory:', keepAliveMs: 0 });
+  const running = await startServer(config, () => {}, { plugins: opts.plugins });
+  return {
+    ...running,
+    client: (o = {}) => new OpenAI({
+      apiKey: o.apiKey ?? 'sk-test',
+      baseURL: `${running.url}${o.baseURLSuffix ?? '/v1'}`,
+      maxRetries: o.maxRetries ?? 0,
+    }),
+    post: (path, body, headers = {}) => fetch(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  };
+}
+
+/** Parses an SSE body into `{event, data}` frames (data JSON-parsed unless it is [DONE]). */
+export async function readSse(res: Response): Promise<{ event: string | null; data: any }[]> {
+  const text = await res.text();
+  const frames: { event: string | null; data: any }[] = [];
+  for (const block of text.split('\n\n')) {
+    if (!block.trim() || block.startsWith(':')) continue;
+    let event: string | null = null;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    const joined = data.join('\n');
+    frames.push({ event, data: joined === '[DONE]' ? '[DONE]' : JSON.parse(joined) });
+  }
+  return frames;
+}
