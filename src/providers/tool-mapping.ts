@@ -17,6 +17,9 @@ export interface FlatFunction {
   strict?: boolean;
 }
 
+/** The tool types function-calling vendors can take (after flattening). */
+export const FUNCTION_TOOL_TYPES: ReadonlySet<string> = new Set(['function', 'namespace', 'custom']);
+
 export interface ToolOrigin { kind: 'function' | 'custom'; name: string; namespace?: string }
 
 export interface FlattenedTools {

@@ -66,6 +66,11 @@ export interface Provider {
   /** Request fields (CreateParams keys) this provider honours; anything else set on a request is rejected. */
   readonly supportedParams: ReadonlySet<string>;
   /**
+   * Tool types (`tools[i].type`) the provider can pass to its model; undefined = every type (the vendor runs
+   * hosted tools itself). Checked by the service before anything is stored or sent.
+   */
+  readonly supportedToolTypes?: ReadonlySet<string>;
+  /**
    * Starts the upstream call. Resolves once the upstream has accepted it (2xx headers), so HTTP errors surface
    * before a single byte goes to the client; rejects with UpstreamError otherwise. The iterable yields events
    * until the upstream stream ends; a failure mid-stream is thrown from the iterator as an UpstreamError.

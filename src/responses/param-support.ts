@@ -52,8 +52,8 @@ export function checkParamSupport(params: CreateParams, provider: Provider, drop
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || SERVICE_PARAMS.has(key)) continue;
     if (NEUTRAL[key]?.(value)) continue;
-    if (NOT_YET[key]) throw new ApiError(400, NOT_YET[key], { param: key, code: 'unsupported_parameter' });
     if (provider.supportedParams.has(key)) continue;
+    if (NOT_YET[key]) throw new ApiError(400, NOT_YET[key], { param: key, code: 'unsupported_parameter' });
     if (dropUnsupported) {
       if (out === params) out = { ...params };
       delete (out as unknown as Record<string, unknown>)[key];
@@ -64,5 +64,30 @@ export function checkParamSupport(params: CreateParams, provider: Provider, drop
       param: key, code: 'unsupported_parameter',
     });
   }
-  return { params: out, dropped };
+  return filterTools(out, provider, dropUnsupported, dropped);
+}
+
+/** Hosted tool types a function-calling provider cannot run: 400 at `tools[i].type`, or dropped and reported. */
+function filterTools(params: CreateParams, provider: Provider, dropUnsupported: boolean, dropped: string[]) {
+  const allowed = provider.supportedToolTypes;
+  if (!allowed || !params.tools?.length) return { params, dropped };
+  const keep = [];
+  for (const [i, tool] of params.tools.entries()) {
+    if (allowed.has(tool.type)) {
+      keep.push(tool);
+      continue;
+    }
+    if (!dropUnsupported) {
+      throw new ApiError(400, `Tool type '${tool.type}' is not supported by provider '${provider.name}' (kind ${provider.kind}).`, {
+        param: `tools[${i}].type`, code: 'unsupported_parameter',
+      });
+    }
+    dropped.push(`tools[${i}]:${tool.type}`);
+  }
+  if (keep.length === params.tools.length) return { params, dropped };
+  const choice = params.tool_choice;
+  const choiceType = choice && typeof choice === 'object' ? choice.type : null;
+  const choiceDropped = choiceType !== null && !['function', 'custom', 'allowed_tools'].includes(choiceType);
+  if (choiceDropped) dropped.push('tool_choice');
+  return { params: { ...params, tools: keep, ...(choiceDropped ? { tool_choice: null } : {}) }, dropped };
 }

@@ -61,6 +61,11 @@ export class ResponsesService {
       });
     } catch (err) {
       signal.removeEventListener('abort', onAbort);
+      if (err instanceof ApiError) {
+        // The adapter refused the request (a client mistake): nothing was sent, so nothing stays stored.
+        if (store) await this.store.deleteResponse(ctx, response.id);
+        throw err;
+      }
       const cancelled = signal.aborted;
       const e = err instanceof UpstreamError ? err : null;
       if (store) {

@@ -3,6 +3,7 @@
  * Request conversion: build-anthropic-request.ts (and the files it names); stream: map-anthropic-stream.ts.
  */
 import type { CreateParams } from '../../api/create-params.js';
+import { FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ProviderConfig } from '../../config/types.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
@@ -54,6 +55,7 @@ export function createAnthropicProvider(config: ProviderConfig): Provider {
     name: config.name,
     kind: 'anthropic',
     supportedParams: ANTHROPIC_PARAMS,
+    supportedToolTypes: FUNCTION_TOOL_TYPES,
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const built = buildAnthropicRequest(request, config);
       const sse = await client.postSse('/messages', built.body, built.headers, request.signal);

@@ -4,7 +4,7 @@
  * `https://generativelanguage.googleapis.com/v1beta`) with the key in `x-goog-api-key`.
  */
 import type { ProviderConfig } from '../../config/types.js';
-import { flattenTools } from '../tool-mapping.js';
+import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
 import { buildGeminiRequest } from './build-gemini-request.js';
@@ -23,6 +23,7 @@ export function createGeminiProvider(config: ProviderConfig): Provider {
     name: config.name,
     kind: 'gemini',
     supportedParams: GEMINI_PARAMS,
+    supportedToolTypes: FUNCTION_TOOL_TYPES,
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = buildGeminiRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });

@@ -3,7 +3,7 @@
  * Groq, OpenRouter, Together, DeepSeek…). POSTs `${baseUrl}/chat/completions` with `stream: true`.
  */
 import type { ProviderConfig } from '../../config/types.js';
-import { flattenTools } from '../tool-mapping.js';
+import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
 import { buildChatRequest } from './build-chat-request.js';
@@ -22,6 +22,7 @@ export function createOpenAIChatProvider(config: ProviderConfig): Provider {
     name: config.name,
     kind: 'openai-chat',
     supportedParams: OPENAI_CHAT_PARAMS,
+    supportedToolTypes: FUNCTION_TOOL_TYPES,
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = buildChatRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });
