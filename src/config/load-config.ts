@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { ProviderConfig, ProviderKind } from './types.js';
+import { DEFAULT_RETRY, type ProviderConfig, type ProviderKind } from './types.js';
 
 export interface ApiKeyConfig { key: string; tenant: string; id: string }
 
@@ -105,6 +105,7 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
   const baseUrl = str(p.base_url);
   if (!baseUrl) throw new ConfigError(`${where}.base_url: required`);
   const t = obj(p.timeouts, `${where}.timeouts`);
+  const r = obj(p.retry, `${where}.retry`);
   return {
     name,
     kind,
@@ -117,6 +118,12 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
       firstByte: int(t.first_byte_ms, `${where}.timeouts.first_byte_ms`) ?? DEFAULT_TIMEOUTS.firstByte,
       idle: int(t.idle_ms, `${where}.timeouts.idle_ms`) ?? DEFAULT_TIMEOUTS.idle,
     },
+    retry: {
+      max: int(r.max, `${where}.retry.max`) ?? DEFAULT_RETRY.max,
+      baseMs: int(r.base_ms, `${where}.retry.base_ms`) ?? DEFAULT_RETRY.baseMs,
+      maxMs: int(r.max_ms, `${where}.retry.max_ms`) ?? DEFAULT_RETRY.maxMs,
+      maxRetryAfterMs: int(r.max_retry_after_ms, `${where}.retry.max_retry_after_ms`) ?? DEFAULT_RETRY.maxRetryAfterMs,
+    },
     models: arr(p.models, `${where}.models`).map(String),
   };
 }
@@ -127,7 +134,7 @@ function addEnvProvider(list: ProviderConfig[], env: Env, name: string, kind: Pr
   if (!key || list.some((p) => p.name === name)) return;
   list.push({
     name, kind, baseUrl: env[`${prefix}_BASE_URL`] || defaultUrl, apiKey: key, headers: {}, dropUnsupported: false,
-    timeouts: { ...DEFAULT_TIMEOUTS }, models: [],
+    timeouts: { ...DEFAULT_TIMEOUTS }, retry: { ...DEFAULT_RETRY }, models: [],
   });
 }
 

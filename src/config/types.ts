@@ -16,6 +16,19 @@ export interface ProviderConfig {
   dropUnsupported: boolean;
   /** Milliseconds. */
   timeouts: { connect: number; firstByte: number; idle: number };
+  /** Retries before the first byte reaches the client (429, 5xx, connection errors, timeouts). */
+  retry?: RetryPolicy;
   /** Models this provider lists in GET /v1/models (any model id is still routed to it). */
   models: string[];
 }
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 = none). */
+  max: number;
+  baseMs: number;
+  maxMs: number;
+  /** A `retry-after` longer than this moves on to the next fallback instead of waiting. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { max: 2, baseMs: 250, maxMs: 4_000, maxRetryAfterMs: 20_000 };

@@ -47,7 +47,12 @@ export class ResponseBuilder {
   private readonly ignoredCalls = new Set<string>();
   private toolCallCount = 0;
   private finishReason: FinishReason | null = null;
+  /** Usage of the current attempt, and the sum over earlier (discarded) attempts. */
   private usage: Usage | null = null;
+  private priorUsage: Usage | null = null;
+  /** While holding, events are kept back instead of reaching the sink (structured-output validation). */
+  private held: StreamEvent[] | null = null;
+  private holdMark: { seq: number; outputLength: number } | null = null;
 
   constructor(
     readonly response: ResponseObject,
@@ -106,9 +111,60 @@ export class ResponseBuilder {
     }
   }
 
+  /** How the model ended the current attempt (null until a finish event). */
+  get finish_reason(): FinishReason | null {
+    return this.finishReason;
+  }
+
+  /** Closes every open item (completed, or incomplete when the model hit a limit), emitting their done events. */
+  settle(): void {
+    this.closeAll(this.isIncomplete() ? 'incomplete' : 'completed');
+  }
+
+  private isIncomplete(): boolean {
+    return this.finishReason === 'length' || this.finishReason === 'content_filter';
+  }
+
+  /**
+   * Starts keeping events back: everything emitted from now on is held until `release()` sends it or
+   * `discard()` drops it together with the items it built (sequence numbers then continue without a gap).
+   */
+  hold(): void {
+    this.held = [];
+    this.holdMark = { seq: this.seq, outputLength: this.response.output.length };
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.holdMark = null;
+    for (const e of held) this.sink(e);
+  }
+
+  /** Drops the held attempt: its events, its items, its finish reason. Its usage still counts. Returns its items. */
+  discard(): Item[] {
+    const mark = this.holdMark;
+    if (!mark) return [];
+    const dropped = this.response.output.splice(mark.outputLength);
+    this.seq = mark.seq;
+    this.held = null;
+    this.holdMark = null;
+    this.current = null;
+    this.calls.clear();
+    this.finishReason = null;
+    if (this.usage) this.priorUsage = addUsage(this.priorUsage, this.usage);
+    this.usage = null;
+    return dropped;
+  }
+
+  /** Output items built since `hold()` (all output when not holding). */
+  heldItems(): Item[] {
+    return this.response.output.slice(this.holdMark?.outputLength ?? 0);
+  }
+
   /** Closes every open item and emits the terminal event derived from the finish reason. */
   finish(): ResponseObject {
-    const incomplete = this.finishReason === 'length' || this.finishReason === 'content_filter';
+    const incomplete = this.isIncomplete();
     this.closeAll(incomplete ? 'incomplete' : 'completed');
     if (incomplete) {
       return this.terminate('incomplete', 'response.incomplete', {
@@ -341,7 +397,8 @@ export class ResponseBuilder {
     Object.assign(r, patch);
     r.status = status;
     if (status === 'completed') r.completed_at = Math.floor(Date.now() / 1000);
-    r.usage = this.usage ? toWireUsage(this.usage) : null;
+    const usage = this.usage ? addUsage(this.priorUsage, this.usage) : this.priorUsage;
+    r.usage = usage ? toWireUsage(usage) : null;
     if (eventType) this.emit(eventType, { response: this.snapshot() });
     return r;
   }
@@ -355,8 +412,20 @@ export class ResponseBuilder {
   }
 
   private emit(type: string, fields: Record<string, unknown>) {
-    this.sink({ type, sequence_number: this.seq++, ...fields });
+    const event = { type, sequence_number: this.seq++, ...fields };
+    if (this.held) this.held.push(event);
+    else this.sink(event);
   }
+}
+
+function addUsage(a: Usage | null, b: Usage): Usage {
+  if (!a) return b;
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: (a.cachedTokens ?? 0) + (b.cachedTokens ?? 0),
+    reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0),
+  };
 }
 
 export function toWireUsage(u: Usage) {

@@ -1,26 +1,84 @@
 /**
- * One model turn: start the provider stream, feed its ModelEvents to the ResponseBuilder, and end the
- * response as completed / incomplete / failed / cancelled. Server-side tools (a later issue) will loop here.
+ * One response's model work: feed the provider's ModelEvents to the ResponseBuilder and end the response as
+ * completed / incomplete / failed / cancelled. When the request asks for structured output, the attempt is
+ * held back until its final text validates; an invalid answer gets one repair attempt (the model sees its
+ * answer and the validation errors), then the response fails with `structured_output_invalid` — never invalid
+ * JSON reported as completed. Server-side tools (a later issue) will loop here too.
  */
 import { UpstreamError } from '../api/errors.js';
+import type { TextFormat } from '../api/create-params.js';
+import type { Item } from '../api/items.js';
 import type { ResponseObject } from '../api/response-object.js';
 import type { ModelEvent } from '../providers/types.js';
 import type { ResponseBuilder } from './response-builder.js';
+import { checkStructuredOutput, finalText, repairPrompt, wantsJson } from './structured-output.js';
 
 export type TurnOutcome = { response: ResponseObject; error: UpstreamError | null; cancelled: boolean };
 
-/** Pumps an already-started provider stream into the builder; never throws. */
-export async function pumpModelEvents(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, signal: AbortSignal): Promise<TurnOutcome> {
+export interface TurnOptions {
+  signal: AbortSignal;
+  format?: TextFormat | null;
+  /** Starts another provider call with `extra` items appended to this turn's input (the repair attempt). */
+  restart(extra: Item[]): Promise<AsyncIterable<ModelEvent>>;
+}
+
+/** Runs the turn to its end; never throws. */
+export async function runTurn(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, opts: TurnOptions): Promise<TurnOutcome> {
+  const format = wantsJson(opts.format) ? opts.format : null;
+  for (let attempt = 0; ; attempt++) {
+    if (format) builder.hold();
+    const drained = await drain(events, builder, opts.signal);
+    if (format) {
+      if (drained === 'ok' && builder.finish_reason === 'stop') {
+        builder.settle();
+        const text = finalText(builder.heldItems());
+        const check = text === null ? { ok: true as const } : checkStructuredOutput(format, text);
+        if (!check.ok) {
+          if (attempt >= 1) {
+            builder.release();
+            const message = `The model's output did not match the requested ${format.type} format after one repair attempt: ${check.errors}`;
+            return failed(builder, new UpstreamError(message, { code: 'structured_output_invalid' }));
+          }
+          const invalid = builder.discard();
+          try {
+            events = await opts.restart([
+              ...invalid,
+              { type: 'message', role: 'user', content: [{ type: 'input_text', text: repairPrompt(check.errors) }] },
+            ]);
+          } catch (err) {
+            return opts.signal.aborted ? cancelled(builder) : failed(builder, asUpstreamError(err));
+          }
+          continue;
+        }
+      }
+      builder.release();
+    }
+    if (drained === 'cancelled') return cancelled(builder);
+    if (drained !== 'ok') return failed(builder, drained);
+    return { response: builder.finish(), error: null, cancelled: false };
+  }
+}
+
+async function drain(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, signal: AbortSignal): Promise<'ok' | 'cancelled' | UpstreamError> {
   try {
     for await (const ev of events) {
       if (signal.aborted) break;
       builder.apply(ev);
     }
   } catch (err) {
-    if (signal.aborted) return { response: builder.cancel(), error: null, cancelled: true };
-    const e = err instanceof UpstreamError ? err : new UpstreamError(err instanceof Error ? err.message : String(err), { code: 'upstream_error' });
-    return { response: builder.fail(e.code, e.message), error: e, cancelled: false };
+    return signal.aborted ? 'cancelled' : asUpstreamError(err);
   }
-  if (signal.aborted) return { response: builder.cancel(), error: null, cancelled: true };
-  return { response: builder.finish(), error: null, cancelled: false };
+  return signal.aborted ? 'cancelled' : 'ok';
+}
+
+function failed(builder: ResponseBuilder, e: UpstreamError): TurnOutcome {
+  return { response: builder.fail(e.code, e.message), error: e, cancelled: false };
+}
+
+function cancelled(builder: ResponseBuilder): TurnOutcome {
+  return { response: builder.cancel(), error: null, cancelled: true };
+}
+
+function asUpstreamError(err: unknown): UpstreamError {
+  return err instanceof UpstreamError ? err : new UpstreamError(err instanceof Error ? err.message : String(err), { code: 'upstream_error' });
 }

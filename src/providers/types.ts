@@ -76,4 +76,11 @@ export interface Provider {
    * until the upstream stream ends; a failure mid-stream is thrown from the iterator as an UpstreamError.
    */
   stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>>;
+  /**
+   * Counts the input tokens `request` would use if streamed now: the same translated messages, system prompt
+   * and tools, counted by the vendor's own endpoint where it has one (else an estimate, documented by the
+   * adapter). Optional: `POST /v1/responses/input_tokens` answers 400 for a provider without it. Rejects with
+   * ApiError for a request the adapter refuses, UpstreamError for a failed upstream call.
+   */
+  countInputTokens?(request: ModelRequest): Promise<number>;
 }

@@ -8,9 +8,10 @@ import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
-import { pumpModelEvents } from '../engine/run-turn.js';
+import { runTurn } from '../engine/run-turn.js';
 import type { ProviderRegistry, Route } from '../providers/registry.js';
-import type { ModelEvent } from '../providers/types.js';
+import type { ModelRequest } from '../providers/types.js';
+import { startUpstream, type PreparedRoute, type Started } from './start-upstream.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
@@ -38,49 +39,48 @@ export class ResponsesService {
    * ApiError for a client's mistake or an upstream that refused before streaming (then stored as failed).
    */
   async begin(ctx: RequestContext, params: CreateParams, signal: AbortSignal): Promise<Run> {
-    const route = this.registry.resolve(params.model)[0];
-    const { params: sendParams, dropped } = checkParamSupport(params, route.provider, route.config.dropUnsupported);
+    const routes = this.prepareRoutes(params);
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
     const store = params.store !== false;
     const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
-    const response = initialResponse(newId('resp'), route.routed, params, Math.floor(Date.now() / 1000));
+    const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>);
 
-    const upstreamAbort = new AbortController();
-    const onAbort = () => upstreamAbort.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const input = [...assembled.history, ...assembled.input];
+    const build = (route: PreparedRoute, extra: Item[] = []): ModelRequest => ({
+      model: route.model,
+      instructions: params.instructions ?? null,
+      input: extra.length ? [...input, ...extra] : input,
+      params: route.params,
+      signal,
+    });
 
-    let events: AsyncIterable<ModelEvent>;
+    let started: Started;
     try {
-      events = await route.provider.stream({
-        model: route.model,
-        instructions: params.instructions ?? null,
-        input: [...assembled.history, ...assembled.input],
-        params: sendParams,
-        signal: upstreamAbort.signal,
-      });
+      started = await startUpstream(routes, (r) => build(r), signal);
     } catch (err) {
-      signal.removeEventListener('abort', onAbort);
       if (err instanceof ApiError) {
-        // The adapter refused the request (a client mistake): nothing was sent, so nothing stays stored.
+        // An adapter refused the request (a client mistake): nothing was sent, so nothing stays stored.
         if (store) await this.store.deleteResponse(ctx, response.id);
         throw err;
       }
-      const cancelled = signal.aborted;
       const e = err instanceof UpstreamError ? err : null;
       if (store) {
-        response.status = cancelled ? 'cancelled' : 'failed';
-        if (!cancelled) response.error = { code: e?.code ?? 'server_error', message: err instanceof Error ? err.message : String(err) };
+        response.status = signal.aborted ? 'cancelled' : 'failed';
+        if (!signal.aborted) response.error = { code: e?.code ?? 'server_error', message: err instanceof Error ? err.message : String(err) };
         await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, events: [] });
       }
-      if (e) throw e.toApiError(route.config.name);
+      if (e) throw e.toApiError(routes[routes.length - 1].config.name);
       throw err;
     }
 
+    // The model that actually answered (a fallback, maybe) is the one the Response names.
+    response.model = started.route.routed;
+    const { route } = started;
     const self = this;
     return {
       response,
-      dropped,
+      dropped: route.dropped,
       async execute(onEvent) {
         const log: StreamEvent[] = [];
         let held: StreamEvent | null = null;
@@ -90,8 +90,11 @@ export class ResponsesService {
           else onEvent(e);
         }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null });
         builder.start();
-        const outcome = await pumpModelEvents(events, builder, upstreamAbort.signal);
-        signal.removeEventListener('abort', onAbort);
+        const outcome = await runTurn(started.events, builder, {
+          signal,
+          format: route.params.text?.format,
+          restart: (extra) => route.provider.stream(build(route, extra)),
+        });
         if (store) {
           try {
             await self.store.finishResponse(ctx, {
@@ -115,6 +118,26 @@ export class ResponsesService {
         return outcome;
       },
     };
+  }
+
+  /**
+   * The model's routes (primary, then fallbacks) that can honour this request. A fallback that cannot is
+   * skipped; when none can, the primary's reason is the answer.
+   */
+  private prepareRoutes(params: CreateParams): PreparedRoute[] {
+    const prepared: PreparedRoute[] = [];
+    let firstError: unknown = null;
+    for (const route of this.registry.resolve(params.model)) {
+      try {
+        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported);
+        prepared.push({ ...route, params: checked.params, dropped: checked.dropped });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        firstError ??= err;
+      }
+    }
+    if (!prepared.length) throw firstError;
+    return prepared;
   }
 
   async retrieve(ctx: RequestContext, id: string, include: string[]): Promise<ResponseObject> {

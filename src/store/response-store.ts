@@ -75,6 +75,7 @@ export class ResponseStore {
       for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('items').values(rows.slice(i, i + CHUNK)).execute();
       await trx.updateTable('responses').set({
         status: rec.response.status,
+        model: rec.response.model,
         updated_at: Date.now(),
         thread_id: threadId,
         input_start: start,

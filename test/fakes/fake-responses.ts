@@ -3,7 +3,8 @@
  * format: `event: <type>\ndata: <json>\n\n` frames with `sequence_number` from 0, in the order the real API
  * sends them (response.created, response.in_progress, output_item.added, content_part.added, deltas, .done
  * events, output_item.done, …, response.completed | response.incomplete), or the Response JSON when `stream`
- * is not true. Errors use OpenAI's `{"error":{message,type,param,code}}` body.
+ * is not true. Errors use OpenAI's `{"error":{message,type,param,code}}` body. `POST /v1/responses/input_tokens`
+ * answers `{object: 'response.input_tokens', input_tokens}` (fakeInputTokenCount) and refuses create-only fields.
  *
  * It also checks what the real API checks and a stateless caller can get wrong: unknown top-level parameters,
  * `reasoning.encrypted_content` asked of a non-reasoning model, reasoning items that need a server-side lookup
@@ -47,6 +48,17 @@ const KNOWN_PARAMS = new Set([
   'truncation', 'user',
 ]);
 
+/** Top-level keys of `POST /v1/responses/input_tokens` (openai 6.x InputTokenCountParams). */
+const COUNT_PARAMS = new Set([
+  'conversation', 'input', 'instructions', 'model', 'parallel_tool_calls', 'previous_response_id', 'reasoning',
+  'text', 'tool_choice', 'tools', 'truncation',
+]);
+
+/** The fake's deterministic input-token count: a quarter of the JSON length of instructions + input + tools. */
+export function fakeInputTokenCount(body: any): number {
+  return Math.max(1, Math.ceil(JSON.stringify([body.instructions ?? null, body.input ?? null, body.tools ?? null]).length / 4));
+}
+
 const ENCRYPTED = 'reasoning.encrypted_content';
 /** Issued blobs look like OpenAI's (Fernet tokens start `gAAAAA`) and carry the item id they belong to. */
 const BLOB_PREFIX = 'gAAAAAB';
@@ -76,6 +88,7 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: any): Promise<void> {
+    if (req.method === 'POST' && req.url?.split('?')[0] === '/v1/responses/input_tokens') return countInputTokens(res, body);
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/v1/responses') {
       return sendError(res, 404, { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error' });
     }
@@ -144,6 +157,19 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
       }
       res.end();
     }
+  }
+
+  /** `POST /v1/responses/input_tokens`: the count endpoint's own fields only, then the create checks on input. */
+  function countInputTokens(res: http.ServerResponse, body: any): void {
+    for (const key of Object.keys(body && typeof body === 'object' ? body : {})) {
+      if (!COUNT_PARAMS.has(key)) {
+        return sendError(res, 400, { message: `Unknown parameter: '${key}'.`, type: 'invalid_request_error', param: key, code: 'unknown_parameter' });
+      }
+    }
+    const invalid = validate(body);
+    if (invalid) return sendError(res, invalid.status, invalid.error);
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() });
+    res.end(JSON.stringify({ object: 'response.input_tokens', input_tokens: fakeInputTokenCount(body) }));
   }
 
   /** The checks OpenAI makes that a stateless client can fail. */

@@ -8,6 +8,7 @@ import type { ProviderConfig } from '../../config/types.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
+import { countAnthropicInputTokens } from './count-anthropic-input-tokens.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 
 /**
@@ -56,6 +57,7 @@ export function createAnthropicProvider(config: ProviderConfig): Provider {
     kind: 'anthropic',
     supportedParams: ANTHROPIC_PARAMS,
     supportedToolTypes: FUNCTION_TOOL_TYPES,
+    countInputTokens: (request) => countAnthropicInputTokens(client, config, request),
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const built = buildAnthropicRequest(request, config);
       const sse = await client.postSse('/messages', built.body, built.headers, request.signal);

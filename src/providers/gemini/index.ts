@@ -8,6 +8,7 @@ import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
 import { buildGeminiRequest } from './build-gemini-request.js';
+import { countGeminiInputTokens } from './count-gemini-input-tokens.js';
 import { GEMINI_PARAMS } from './gemini-params.js';
 import { mapGeminiStream } from './map-gemini-stream.js';
 import { wantsReasoningSummary } from './thinking-config.js';
@@ -24,6 +25,7 @@ export function createGeminiProvider(config: ProviderConfig): Provider {
     kind: 'gemini',
     supportedParams: GEMINI_PARAMS,
     supportedToolTypes: FUNCTION_TOOL_TYPES,
+    countInputTokens: (request) => countGeminiInputTokens(client, config, authHeaders, request),
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = buildGeminiRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });

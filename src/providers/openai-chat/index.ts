@@ -8,6 +8,7 @@ import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
 import { buildChatRequest } from './build-chat-request.js';
 import { OPENAI_CHAT_PARAMS } from './chat-params.js';
+import { estimateChatInputTokens } from './estimate-chat-input-tokens.js';
 import { mapChatStream } from './map-chat-stream.js';
 
 export { OPENAI_CHAT_PARAMS } from './chat-params.js';
@@ -23,6 +24,7 @@ export function createOpenAIChatProvider(config: ProviderConfig): Provider {
     kind: 'openai-chat',
     supportedParams: OPENAI_CHAT_PARAMS,
     supportedToolTypes: FUNCTION_TOOL_TYPES,
+    countInputTokens: (request) => estimateChatInputTokens(config, request),
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = buildChatRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });

@@ -18,6 +18,7 @@ import {
   clientAskedEncryptedReasoning,
   mayAskEncryptedReasoning,
 } from './build-responses-request.js';
+import { countResponsesInputTokens } from './count-responses-input-tokens.js';
 import { mapResponsesStream } from './map-responses-stream.js';
 import { OPENAI_RESPONSES_PARAMS } from './responses-params.js';
 
@@ -36,6 +37,7 @@ export function createOpenAIResponsesProvider(config: ProviderConfig): Provider 
     name: config.name,
     kind: 'openai',
     supportedParams: OPENAI_RESPONSES_PARAMS,
+    countInputTokens: (request) => countResponsesInputTokens(client, config, request),
 
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const headers: Record<string, string> = config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {};

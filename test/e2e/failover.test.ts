@@ -1,0 +1,98 @@
+/** Retries and fallbacks happen before the first byte reaches the client; the Response names who answered. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
+import type { FakeUpstream } from '../fakes/fake-turn.js';
+import { readSse, startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+
+let primary: FakeUpstream;
+let fallback: FakeAnthropic;
+let sb: TestServer;
+
+before(async () => {
+  primary = await startFakeChatCompletions();
+  fallback = await startFakeAnthropic();
+  sb = await startSwitchboard({
+    providers: [
+      { name: 'local', kind: 'openai-chat', base_url: primary.baseUrl, retry: { max: 2, base_ms: 5, max_ms: 20 }, timeouts: { first_byte_ms: 400 } },
+      { name: 'claude', kind: 'anthropic', base_url: fallback.baseUrl, api_key: 'ak', retry: { max: 0 } },
+    ],
+    models: { smart: ['local/qwen3', 'claude/claude-haiku-4-5'] },
+  });
+});
+after(async () => { await sb.close(); await primary.close(); await fallback.close(); });
+
+function counts() {
+  return { p: primary.received.length, f: fallback.received.length };
+}
+
+test('5xx then success: retried on the same provider, with backoff', async () => {
+  const before = counts();
+  primary.enqueue({ kind: 'error', status: 500, message: 'boom' }, { kind: 'error', status: 503, message: 'busy' });
+  const r = await sb.client().responses.create({ model: 'smart', input: 'hi' });
+  assert.equal(r.status, 'completed');
+  assert.equal(r.model, 'local/qwen3');
+  assert.equal(primary.received.length - before.p, 3);
+  assert.equal(fallback.received.length - before.f, 0);
+});
+
+test('429 honours retry-after', async () => {
+  const before = counts();
+  primary.enqueue({ kind: 'error', status: 429, message: 'slow down', headers: { 'retry-after': '0' } });
+  const r = await sb.client().responses.create({ model: 'smart', input: 'hi' });
+  assert.equal(r.model, 'local/qwen3');
+  assert.equal(primary.received.length - before.p, 2);
+});
+
+test('primary keeps failing → the fallback (another vendor) answers, and the Response says so', async () => {
+  const before = counts();
+  primary.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'error' as const, status: 500, message: 'down' })));
+  fallback.enqueue({ kind: 'reply', text: 'from claude' });
+  const r = await sb.client().responses.create({ model: 'smart', input: 'hi' });
+  assert.equal(r.output_text, 'from claude');
+  assert.equal(r.model, 'claude/claude-haiku-4-5');
+  assert.equal(primary.received.length - before.p, 3);
+  assert.equal(fallback.received.length - before.f, 1);
+  assert.equal(fallback.received.at(-1)!.body.model, 'claude-haiku-4-5');
+  const row = await sb.db.selectFrom('responses').select('model').where('id', '=', r.id).executeTakeFirstOrThrow();
+  assert.equal(row.model, 'claude/claude-haiku-4-5');
+});
+
+test('a hung primary times out and the fallback answers a streamed request', async () => {
+  primary.enqueue({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+  fallback.enqueue({ kind: 'reply', text: 'rescued' });
+  const res = await sb.post('/v1/responses', { model: 'smart', input: 'hi', stream: true });
+  assert.equal(res.status, 200);
+  const events = (await readSse(res)).slice(0, -1).map((f) => f.data);
+  assert.equal(events[0].type, 'response.created');
+  assert.equal(events[0].response.model, 'claude/claude-haiku-4-5');
+  assert.equal(events.at(-1).response.output[0].content[0].text, 'rescued');
+});
+
+test('upstream 401 is not retried but does fall back', async () => {
+  const before = counts();
+  primary.enqueue({ kind: 'error', status: 401, message: 'bad key' });
+  fallback.enqueue({ kind: 'reply', text: 'ok' });
+  const r = await sb.client().responses.create({ model: 'smart', input: 'hi' });
+  assert.equal(r.model, 'claude/claude-haiku-4-5');
+  assert.equal(primary.received.length - before.p, 1);
+});
+
+test('every route failing → the last error, response stored as failed', async () => {
+  primary.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'error' as const, status: 500, message: 'down' })));
+  fallback.enqueue({ kind: 'error', status: 529, message: 'Overloaded' });
+  const res = await sb.post('/v1/responses', { model: 'smart', input: 'hi' });
+  assert.equal(res.status, 502);
+  const body = await res.json();
+  assert.match(body.error.message, /Overloaded/);
+});
+
+test('a fallback that cannot honour a parameter is skipped, not an error', async () => {
+  // seed: openai-chat honours it, anthropic does not → only the primary is eligible
+  primary.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'error' as const, status: 500, message: 'down' })));
+  const before = counts();
+  const res = await sb.post('/v1/responses', { model: 'smart', input: 'hi', seed: 7 });
+  assert.equal(res.status, 502);
+  assert.equal(fallback.received.length - before.f, 0);
+});
