@@ -50,13 +50,13 @@ export function multipartBoundary(contentType: string | undefined): string {
 
 /**
  * Reads the form. `onFile` decides what happens to each file part: a sink to stream it into, or null to skip
- * its bytes. Throws ApiError 400 on a malformed body, 413 past `maxBodyBytes`, and whatever a sink throws.
+ * its bytes; it also sees the text fields that came before the part (to refuse early). Throws ApiError 400 on a malformed body, 413 past `maxBodyBytes`, and whatever a sink throws.
  */
 export async function parseMultipart(
   body: AsyncIterable<Buffer>,
   boundary: string,
   limits: MultipartLimits,
-  onFile: (info: PartInfo) => PartSink | null,
+  onFile: (info: PartInfo, fieldsSoFar: ReadonlyMap<string, string>) => PartSink | null,
 ): Promise<ParsedForm> {
   const maxField = limits.maxFieldBytes ?? 64 * 1024;
   const maxParts = limits.maxParts ?? 50;
@@ -102,7 +102,7 @@ export async function parseMultipart(
     }
     const filename = extended !== undefined ? decodeExtended(extended) : decodeFormEscapes(plain!);
     const info: PartInfo = { name, filename, contentType: headers.get('content-type') ?? 'application/octet-stream' };
-    const sink = onFile(info);
+    const sink = onFile(info, form.fields);
     if (!sink) {
       current = { kind: 'skip' };
       return;

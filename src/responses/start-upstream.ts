@@ -24,6 +24,9 @@ export interface Started {
   attempts: string[];
 }
 
+/** How long to wait for a model's first event before committing to it (and sending response headers). */
+export const FAILOVER_WINDOW_MS = 10_000;
+
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export async function startUpstream(
@@ -38,7 +41,7 @@ export async function startUpstream(
     const policy = route.config.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; attempt <= policy.max; attempt++) {
       try {
-        const events = await primed(await route.provider.stream(build(route)));
+        const events = await primed(await route.provider.stream(build(route)), FAILOVER_WINDOW_MS);
         return { route, events, attempts };
       } catch (err) {
         if (err instanceof ApiError || signal.aborted) throw err; // a client mistake, or nobody is listening
@@ -73,18 +76,29 @@ export function backoff(policy: RetryPolicy, attempt: number, retryAfter: string
   return cap / 2 + Math.random() * (cap / 2);
 }
 
-/** Waits for the first event, so a failure before any output is still a failed *start*. */
-async function primed(events: AsyncIterable<ModelEvent>): Promise<AsyncIterable<ModelEvent>> {
+/**
+ * Waits for the first event, so a failure before any output is still a failed *start* that can fail over —
+ * but no longer than `windowMs`: a model that thinks silently for minutes must not keep the client without
+ * response headers (and keep-alives) that long. Past the window, the pending first event is passed on.
+ */
+async function primed(events: AsyncIterable<ModelEvent>, windowMs: number): Promise<AsyncIterable<ModelEvent>> {
   const it = events[Symbol.asyncIterator]();
-  const first = await it.next();
+  const first = it.next();
+  let timer: NodeJS.Timeout | undefined;
+  const windowClosed = new Promise<'window'>((resolve) => { timer = setTimeout(() => resolve('window'), windowMs); });
+  try {
+    await Promise.race([first, windowClosed]);
+  } finally {
+    clearTimeout(timer);
+  }
+  let sentFirst = false;
   return {
     [Symbol.asyncIterator]() {
-      let sentFirst = false;
       return {
         next() {
           if (!sentFirst) {
             sentFirst = true;
-            return Promise.resolve(first);
+            return first;
           }
           return it.next();
         },

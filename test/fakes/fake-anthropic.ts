@@ -11,6 +11,9 @@
  * first in the next user message. Script turn usage: `input` is the total prompt (the fake reports
  * `input - cached` as input_tokens and `cached` as cache_read_input_tokens).
  *
+ * `POST /v1/messages/count_tokens` answers `{input_tokens}` (fakeCountTokens), refusing the generation-only
+ * fields (max_tokens, stream, temperature…) with Anthropic's "Extra inputs are not permitted".
+ *
  * `enqueueSse(frames)` queues a raw scripted stream for cases the shared FakeTurn cannot express
  * (redacted_thinking, a mid-stream `error` event, a stream cut before message_stop).
  */
@@ -57,12 +60,17 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     }
     received.push({ method: req.method ?? '', path, headers: req.headers, body });
 
-    if (req.method !== 'POST' || path !== '/v1/messages') {
+    if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
       return sendError(res, 404, 'not_found_error', 'Not found');
     }
     if (!req.headers['x-api-key']) return sendError(res, 401, 'authentication_error', 'x-api-key header is required');
     if (!req.headers['anthropic-version']) {
       return sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
+    }
+    if (path === '/v1/messages/count_tokens') {
+      const refused = validateCount(body);
+      if (refused) return sendError(res, 400, 'invalid_request_error', refused);
+      return sendJson(res, 200, { input_tokens: fakeCountTokens(body) });
     }
     const invalid = validate(body);
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
@@ -224,8 +232,32 @@ function validate(body: any): string | null {
     if (typeof budget !== 'number' || budget < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
     if (budget >= body.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`';
   }
-  for (let i = 0; i < body.messages.length; i++) {
-    const m = body.messages[i];
+  return validateMessages(body.messages);
+}
+
+/** Fields `POST /v1/messages/count_tokens` takes; anything else (max_tokens, stream, temperature…) is refused. */
+const COUNT_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'output_config', 'cache_control']);
+
+/** The count endpoint's checks: its own field set, then the same message rules as create. */
+function validateCount(body: any): string | null {
+  if (!body || typeof body !== 'object') return 'request body must be a JSON object';
+  for (const key of Object.keys(body)) if (!COUNT_FIELDS.has(key)) return `${key}: Extra inputs are not permitted`;
+  if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  if (body.thinking?.type === 'enabled' && !(body.thinking.budget_tokens >= 1024)) {
+    return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+  }
+  return validateMessages(body.messages);
+}
+
+/** The fake's deterministic count: a quarter of the JSON length of system + messages + tools. */
+export function fakeCountTokens(body: any): number {
+  return Math.max(1, Math.ceil(JSON.stringify([body.system ?? null, body.messages, body.tools ?? null]).length / 4));
+}
+
+function validateMessages(messages: any[]): string | null {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
     if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
     const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
     if (!Array.isArray(blocks) || blocks.length === 0) return `messages.${i}: all messages must have non-empty content`;
@@ -234,7 +266,7 @@ function validate(body: any): string | null {
     }
     const toolUses = m.role === 'assistant' ? blocks.filter((b: any) => b?.type === 'tool_use').map((b: any) => String(b.id)) : [];
     if (toolUses.length > 0) {
-      const next = body.messages[i + 1];
+      const next = messages[i + 1];
       const nextBlocks: any[] = Array.isArray(next?.content) ? next.content : [];
       const leading = nextBlocks.slice(0, toolUses.length);
       const ok = next?.role === 'user' && leading.every((b) => b?.type === 'tool_result') &&

@@ -4,7 +4,8 @@
  *   GenerateContentResponse `{candidates:[{content:{role:'model', parts}, finishReason?, index:0}],
  *   usageMetadata, modelVersion, responseId}` (CRLF-framed, no event names, no [DONE], as Google sends it);
  * - `POST /v1beta/models/{model}:generateContent` — the same turn as one GenerateContentResponse;
- * - `POST /v1beta/models/{model}:countTokens` — `{totalTokens}`.
+ * - `POST /v1beta/models/{model}:countTokens` — `{totalTokens, promptTokensDetails}` (fakeCountTokens; a
+ *   `generateContentRequest` must carry `model: 'models/{model}'`).
  *
  * Reasoning streams as `{text, thought: true}` parts. Tool calls are `functionCall` parts sent together in one
  * chunk (as Gemini does for parallel calls) with a `thoughtSignature` on the first one only (the turn's
@@ -57,7 +58,7 @@ export async function startFakeGemini(): Promise<FakeUpstream> {
       return sendError(res, 403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
     }
     const [, model, method] = route;
-    if (method === 'countTokens') return sendJson(res, 200, { totalTokens: estimateTokens(body) });
+    if (method === 'countTokens') return countTokens(res, model, body);
     if (method === 'streamGenerateContent' && url.searchParams.get('alt') !== 'sse') {
       return sendError(res, 400, 'The fake only streams with alt=sse.');
     }
@@ -178,6 +179,29 @@ function finishOf(turn: ReplyTurn): string {
 
 function estimateTokens(body: any): number {
   return Math.max(1, Math.ceil(JSON.stringify(body?.contents ?? body?.generateContentRequest?.contents ?? []).length / 4));
+}
+
+/**
+ * `:countTokens` takes either `contents` or a whole `generateContentRequest` (never both); the latter must name
+ * its model (`models/<m>`), and its system instruction and tools count too (fakeCountTokens).
+ */
+function countTokens(res: ServerResponse, model: string, body: any) {
+  const gcr = body?.generateContentRequest;
+  if (gcr !== undefined && body?.contents !== undefined) {
+    return sendError(res, 400, 'Only one of contents or generate_content_request can be set.');
+  }
+  if (gcr !== undefined && gcr?.model !== `models/${model}`) {
+    return sendError(res, 400, `GenerateContentRequest.model: unexpected model name format: '${String(gcr?.model ?? '')}'`);
+  }
+  const total = fakeCountTokens(body);
+  return sendJson(res, 200, { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] });
+}
+
+/** The fake's deterministic count: a quarter of the JSON length of systemInstruction + contents + tools. */
+export function fakeCountTokens(body: any): number {
+  const gcr = body?.generateContentRequest;
+  if (gcr === undefined) return estimateTokens(body);
+  return Math.max(1, Math.ceil(JSON.stringify([gcr.systemInstruction ?? null, gcr.contents ?? [], gcr.tools ?? null]).length / 4));
 }
 
 function promptUsage(body: any) {

@@ -1,0 +1,51 @@
+/** previous_response_id history loads in a constant number of queries, however long the chain. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KyselyPlugin } from 'kysely';
+import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
+import { startSwitchboard } from '../helpers/switchboard.js';
+
+test('a turn costs the same number of queries after 2 turns as after 40', async () => {
+  let queries = 0;
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => { queries++; return args.node; },
+    transformResult: async (args) => args.result,
+  };
+  const fake = await startFakeChatCompletions();
+  const sb = await startSwitchboard({ providers: [{ name: 'p', kind: 'openai-chat', base_url: fake.baseUrl }] }, {}, { plugins: [counter] });
+  try {
+    const client = sb.client();
+    const costs: Record<number, number> = {};
+    let prev: string | undefined;
+    for (let turn = 1; turn <= 40; turn++) {
+      const before = queries;
+      const r = await client.responses.create({ model: 'p/m', input: `t${turn}`, previous_response_id: prev });
+      costs[turn] = queries - before;
+      prev = r.id;
+    }
+    assert.equal(fake.received.at(-1)!.body.messages.length, 79);
+    assert.equal(costs[40], costs[3], `queries per turn: ${JSON.stringify(costs)}`);
+    assert.ok(costs[40] <= 8, `a turn needs few queries (${costs[40]})`);
+  } finally {
+    await sb.close();
+    await fake.close();
+  }
+});
+
+test('keep-alive comments flow while the upstream is silent', async () => {
+  const fake = await startFakeChatCompletions();
+  const { buildConfig } = await import('../../src/config/load-config.js');
+  const { startServer } = await import('../../src/app.js');
+  const config = buildConfig({ providers: [{ name: 'p', kind: 'openai-chat', base_url: fake.baseUrl }] }, {}, { port: 0, dbPath: ':memory:', keepAliveMs: 50 });
+  const sb = await startServer(config, () => {});
+  try {
+    fake.enqueue({ kind: 'reply', text: 'slow', chunkSize: 1, delayMs: 150 });
+    const res = await fetch(`${sb.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'p/m', input: 'x', stream: true }) });
+    const text = await res.text();
+    assert.ok(text.includes(': keep-alive\n\n'), 'keep-alive comment seen');
+    assert.ok(text.includes('response.completed'));
+  } finally {
+    await sb.close();
+    await fake.close();
+  }
+});
