@@ -7,6 +7,11 @@ import { newId } from '../api/ids.js';
 import type { FunctionCallItem, Item, MessageItem, OtherItem, ReasoningItem } from '../api/items.js';
 import { presentItem, type ResponseObject, type ResponseStatus } from '../api/response-object.js';
 import type { FinishReason, ModelEvent, Usage } from '../providers/types.js';
+import { tagSignature } from './reasoning-state.js';
+
+function untag(tagged: string, kind: string | undefined): string {
+  return kind ? tagged.slice(tagSignature(kind, '').length) : tagged;
+}
 
 export interface StreamEvent { type: string; sequence_number: number; [field: string]: unknown }
 export type EventSink = (event: StreamEvent) => void;
@@ -38,6 +43,8 @@ export interface BuilderOptions {
   includeEncrypted: boolean;
   /** Tool calls beyond this many are ignored, as OpenAI documents for `max_tool_calls`. */
   maxToolCalls: number | null;
+  /** The provider kind producing this output: reasoning state is tagged with it (engine/reasoning-state.ts). */
+  providerKind?: string;
 }
 
 export class ResponseBuilder {
@@ -84,7 +91,9 @@ export class ResponseBuilder {
         return;
       case 'reasoning-signature': {
         const r = this.ensureReasoning();
-        r.item.encrypted_content = (r.item.encrypted_content ?? '') + ev.signature;
+        const prior = r.item.encrypted_content ? untag(r.item.encrypted_content, this.options.providerKind) : '';
+        const blob = prior + ev.signature;
+        r.item.encrypted_content = this.options.providerKind ? tagSignature(this.options.providerKind, blob) : blob;
         return;
       }
       case 'reasoning-end':

@@ -8,6 +8,7 @@ import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
+import { reasoningStateFor } from '../engine/reasoning-state.js';
 import { runTurn } from '../engine/run-turn.js';
 import type { ProviderRegistry, Route } from '../providers/registry.js';
 import type { ModelRequest } from '../providers/types.js';
@@ -50,7 +51,7 @@ export class ResponsesService {
     const build = (route: PreparedRoute, extra: Item[] = []): ModelRequest => ({
       model: route.model,
       instructions: params.instructions ?? null,
-      input: extra.length ? [...input, ...extra] : input,
+      input: reasoningStateFor(route.provider.kind, extra.length ? [...input, ...extra] : input),
       params: route.params,
       signal,
     });
@@ -88,7 +89,7 @@ export class ResponsesService {
           log.push(e);
           if (TERMINAL.has(e.type)) held = e;
           else onEvent(e);
-        }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null });
+        }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
         builder.start();
         const outcome = await runTurn(started.events, builder, {
           signal,

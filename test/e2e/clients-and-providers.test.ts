@@ -66,7 +66,8 @@ describe('Codex CLI on the openai (Responses) upstream', () => {
     const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
     const reasoning = done.find((i) => i.type === 'reasoning');
     const call = done.find((i) => i.type === 'function_call');
-    assert.equal(reasoning.encrypted_content, 'enc-blob-1');
+    // Switchboard tags the blob with the vendor that issued it (sent back untagged, to that vendor only).
+    assert.equal(reasoning.encrypted_content, 'sb:openai:enc-blob-1');
     assert.match(reasoning.id, /^rs_/);
     assert.equal(call.call_id, 'call_ls');
     assert.match(call.id, /^fc_/);
@@ -140,7 +141,7 @@ describe('Anthropic thinking round-trip through Switchboard', () => {
       model: 'anthropic/claude-sonnet-4-5', input: 'weather?', tools: tools as any, reasoning: { effort: 'low' },
       store: false, include: ['reasoning.encrypted_content'],
     });
-    assert.equal((r1.output[0] as any).encrypted_content, 'c2lnLTI=');
+    assert.equal((r1.output[0] as any).encrypted_content, 'sb:anthropic:c2lnLTI=');
     await client.responses.create({
       model: 'anthropic/claude-sonnet-4-5', tools: tools as any, reasoning: { effort: 'low' }, store: false,
       input: [{ role: 'user', content: 'weather?' }, ...(r1.output as any[]), { type: 'function_call_output', call_id: 'toolu_2', output: 'sunny' }],
@@ -149,4 +150,15 @@ describe('Anthropic thinking round-trip through Switchboard', () => {
     assert.equal(msgs[1].content[0].type, 'thinking');
     assert.equal(msgs[1].content[0].signature, 'c2lnLTI=');
   });
+});
+
+test('a conversation moving between vendors never sends one vendor\'s reasoning state to another', async () => {
+  anthropic.enqueue({ kind: 'reply', reasoning: 'hmm', reasoningSignature: 'YW50aHJvcGljLXNpZw==', text: 'first' });
+  const client = sb.client();
+  const r1 = await client.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'hi', reasoning: { effort: 'low' } });
+  await client.responses.create({ model: 'openai/gpt-5', input: 'and now?', previous_response_id: r1.id });
+  const sentReasoning = openai.received.at(-1)!.body.input.filter((i: any) => i.type === 'reasoning');
+  assert.ok(sentReasoning.every((i: any) => !i.encrypted_content), 'no foreign blob reaches OpenAI');
+  const blobs = JSON.stringify(openai.received.at(-1)!.body);
+  assert.ok(!blobs.includes('YW50aHJvcGljLXNpZw=='));
 });
