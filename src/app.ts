@@ -30,7 +30,7 @@ export async function startServer(
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
   const service = new ResponsesService(store, registry);
-  const server = createApp({ service, auth, registry, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
+  const server = createApp({ service, auth, registry, store, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
   server.keepAliveTimeout = 65_000;
 
   let host = config.host;

@@ -21,10 +21,10 @@ const optBool = z.boolean().nullish();
 const jsonObject = z.record(z.string(), z.unknown());
 
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
-const effort = z.enum(EFFORTS);
-const summary = z.enum(['auto', 'concise', 'detailed']);
+export const effort = z.enum(EFFORTS);
+export const summary = z.enum(['auto', 'concise', 'detailed']);
 
-const textFormat = z.discriminatedUnion('type', [
+export const textFormat = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text') }),
   z.strictObject({ type: z.literal('json_object') }),
   z.strictObject({

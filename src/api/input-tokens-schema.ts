@@ -7,27 +7,12 @@
  */
 import { z } from 'zod';
 import type { CreateParams } from './create-params.js';
+import { effort, summary, textFormat } from './create-request-schema.js';
 import { inputSchema } from './item-schemas.js';
 import { toolChoiceSchema, toolSchema } from './tool-schemas.js';
 import { describeIssue, toValidationError } from './validation-error.js';
 
 const optString = z.string().nullish();
-const jsonObject = z.record(z.string(), z.unknown());
-
-// Same as create-request-schema.ts (not exported there).
-const effort = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
-const summary = z.enum(['auto', 'concise', 'detailed']);
-const textFormat = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('text') }),
-  z.strictObject({ type: z.literal('json_object') }),
-  z.strictObject({
-    type: z.literal('json_schema'),
-    name: z.string().max(64).regex(/^[a-zA-Z0-9_-]+$/),
-    schema: jsonObject,
-    description: z.string().optional(),
-    strict: z.boolean().nullish(),
-  }),
-]);
 
 const inputTokensSchema = z.strictObject({
   model: z.string().min(1),

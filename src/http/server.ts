@@ -8,12 +8,15 @@ import { ApiError } from '../api/errors.js';
 import { newId } from '../api/ids.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Authenticator } from './auth.js';
+import type { ResponseStore } from '../store/response-store.js';
+import { inputTokensRoute } from './routes-input-tokens.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
 
 export interface AppDeps extends ResponsesRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
+  store: ResponseStore;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -23,6 +26,8 @@ interface RouteDef { pattern: RegExp; methods: Record<string, Handler> }
 
 const ROUTES: RouteDef[] = [
   { pattern: /^\/responses$/, methods: { POST: (d, c, _m, _u, req, res) => createResponseRoute(d, c, req, res) } },
+  // Before /responses/{id}: `input_tokens` is not a response id.
+  { pattern: /^\/responses\/input_tokens$/, methods: { POST: (d, c, _m, _u, req, res) => inputTokensRoute(d, c, req, res) } },
   {
     pattern: /^\/responses\/([^/]+)$/,
     methods: {

@@ -1,14 +1,16 @@
 /**
  * `POST /v1/responses/input_tokens`: how many input tokens a create with the same fields would use. The
  * request goes through the create path's own steps — routing, the parameter-support check, history from
- * `previous_response_id` and `item_reference`s resolved — so the provider counts exactly the turn a create
- * would send; nothing is stored. The number comes from the provider's `countInputTokens` (the vendor's count
- * endpoint, or a local estimate for Chat Completions servers; see each adapter).
+ * `previous_response_id` and `item_reference`s resolved, other vendors' reasoning state left out — so the
+ * provider counts exactly the turn a create would send; nothing is stored. The number comes from the
+ * provider's `countInputTokens` (the vendor's count endpoint, or a local estimate for Chat Completions
+ * servers; see each adapter).
  */
 import { ApiError, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { parseInputTokensParams } from '../api/input-tokens-schema.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import { reasoningStateFor } from '../engine/reasoning-state.js';
+import type { ProviderRegistry, Route } from '../providers/registry.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
@@ -26,22 +28,21 @@ export async function countInputTokens(
   body: unknown,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<InputTokenCount> {
-  const params = parseInputTokensParams(body);
-  const route = deps.registry.resolve(params.model)[0];
+  const params = parseInputTokensParams(body) as CreateParams;
+  const route = firstServingRoute(deps.registry, params);
   const provider = route.provider;
   if (!provider.countInputTokens) {
     throw new ApiError(400, `Counting input tokens is not available for provider '${route.config.name}' (kind ${provider.kind}).`, {
       param: 'model', code: 'unsupported_parameter',
     });
   }
-  const { params: sendParams } = checkParamSupport(params as CreateParams, provider, route.config.dropUnsupported);
   const assembled = await assembleHistory(deps.store, ctx, params.previous_response_id, normalizeInput(params.input));
   try {
     const inputTokens = await provider.countInputTokens({
       model: route.model,
       instructions: params.instructions ?? null,
-      input: [...assembled.history, ...assembled.input],
-      params: sendParams,
+      input: reasoningStateFor(provider.kind, [...assembled.history, ...assembled.input]),
+      params: route.params,
       signal,
     });
     return { object: 'response.input_tokens', input_tokens: inputTokens };
@@ -49,4 +50,22 @@ export async function countInputTokens(
     if (err instanceof UpstreamError) throw err.toApiError(route.config.name);
     throw err;
   }
+}
+
+/**
+ * The route a create would try first: the model's first route (an alias may list fallbacks) whose provider
+ * accepts the request's fields, with them checked (dropped ones removed); else the first refusal. Only that
+ * one is counted: a fallback's count would be for another model.
+ */
+function firstServingRoute(registry: ProviderRegistry, params: CreateParams): Route & { params: CreateParams } {
+  let firstError: unknown = null;
+  for (const route of registry.resolve(params.model)) {
+    try {
+      return { ...route, params: checkParamSupport(params, route.provider, route.config.dropUnsupported).params };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      firstError ??= err;
+    }
+  }
+  throw firstError;
 }

@@ -16,14 +16,13 @@ import type { ProviderConfig } from '../../config/types.js';
 import type { ModelRequest } from '../types.js';
 import { toUpstreamError, type UpstreamClient } from '../upstream-http.js';
 import { buildResponsesRequest } from './build-responses-request.js';
+import { ENCRYPTED_UNVERIFIED } from './encrypted-content-errors.js';
 
 /** The top-level keys of `InputTokenCountParams` a stateless caller sends. */
 const COUNT_FIELDS = [
   'model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text', 'truncation',
 ] as const;
 
-/** Mirrors ENCRYPTED_UNVERIFIED in index.ts. */
-const ENCRYPTED_UNVERIFIED = /encrypted content.*could not be (verified|decrypted)/i;
 
 export async function countResponsesInputTokens(client: UpstreamClient, config: ProviderConfig, request: ModelRequest): Promise<number> {
   const headers: Record<string, string> = config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {};

@@ -19,13 +19,13 @@ import {
   mayAskEncryptedReasoning,
 } from './build-responses-request.js';
 import { countResponsesInputTokens } from './count-responses-input-tokens.js';
+import { ENCRYPTED_UNVERIFIED } from './encrypted-content-errors.js';
 import { mapResponsesStream } from './map-responses-stream.js';
 import { OPENAI_RESPONSES_PARAMS } from './responses-params.js';
 
 export { OPENAI_RESPONSES_PARAMS } from './responses-params.js';
 
 const ENCRYPTED_UNSUPPORTED = /encrypted content is not supported/i;
-const ENCRYPTED_UNVERIFIED = /encrypted content.*could not be (verified|decrypted)/i;
 const MAX_REMEMBERED_MODELS = 1000;
 
 export function createOpenAIResponsesProvider(config: ProviderConfig): Provider {
