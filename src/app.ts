@@ -8,6 +8,9 @@ import { createApp } from './http/server.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { ResponsesService } from './responses/responses-service.js';
 import { openSqlite } from './store/open-sqlite.js';
+import { SafeFetcher } from './content/safe-fetch.js';
+import { FileService } from './files/file-service.js';
+import { FileStore } from './files/file-store.js';
 import { ResponseStore } from './store/response-store.js';
 import type { Database } from './store/schema.js';
 
@@ -29,8 +32,13 @@ export async function startServer(
   const store = new ResponseStore(db);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
-  const service = new ResponsesService(store, registry);
-  const server = createApp({ service, auth, registry, store, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
+  const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
+  await files.init();
+  const fetcher = new SafeFetcher(config.fetch);
+  const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
+  sweep.unref();
+  const service = new ResponsesService(store, registry, { files, fetcher });
+  const server = createApp({ service, auth, registry, store, files, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
   server.keepAliveTimeout = 65_000;
 
   let host = config.host;
@@ -49,6 +57,7 @@ export async function startServer(
     url,
     db,
     async close() {
+      clearInterval(sweep);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.destroy();

@@ -19,6 +19,10 @@ export interface Config {
   keepAliveMs: number;
   apiKeys: ApiKeyConfig[];
   providers: ProviderConfig[];
+  /** Uploaded files (Files API): directory and per-upload limit. */
+  files: { dir: string; maxUploadBytes: number };
+  /** The safe fetcher for remote image/file URLs. */
+  fetch: { maxBytes: number; timeoutMs: number; allowHosts: string[]; maxRedirects: number };
   /** Bare model name → `provider/model` (a list = primary then fallbacks). */
   aliases: Record<string, string[]>;
   logRequests: boolean;
@@ -51,6 +55,8 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
   const server = obj(file.server, 'server');
   const database = obj(file.database, 'database');
   const auth = obj(file.auth, 'auth');
+  const files = obj(file.files, 'files');
+  const fetchCfg = obj(file.fetch, 'fetch');
 
   const providers = (arr(file.providers, 'providers')).map((p, i) => providerFromYaml(obj(p, `providers[${i}]`), env, i));
   addEnvProvider(providers, env, 'openai', 'openai', 'OPENAI', 'https://api.openai.com/v1');
@@ -88,6 +94,16 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     bodyLimitBytes: (int(env.SWITCHBOARD_BODY_LIMIT_MB ?? server.body_limit_mb, 'server.body_limit_mb') ?? 32) * 1024 * 1024,
     keepAliveMs: (int(server.keepalive_seconds, 'server.keepalive_seconds') ?? 15) * 1000,
     apiKeys,
+    files: {
+      dir: env.SWITCHBOARD_FILES_DIR ?? str(files.dir) ?? './data/files',
+      maxUploadBytes: (int(files.max_upload_mb, 'files.max_upload_mb') ?? 100) * 1024 * 1024,
+    },
+    fetch: {
+      maxBytes: (int(fetchCfg.max_mb, 'fetch.max_mb') ?? 20) * 1024 * 1024,
+      timeoutMs: int(fetchCfg.timeout_ms, 'fetch.timeout_ms') ?? 15_000,
+      allowHosts: arr(fetchCfg.allow_hosts, 'fetch.allow_hosts').map(String),
+      maxRedirects: int(fetchCfg.max_redirects, 'fetch.max_redirects') ?? 3,
+    },
     providers,
     aliases,
     logRequests: (env.SWITCHBOARD_LOG_REQUESTS ?? String(server.log_requests ?? 'false')) === 'true',
@@ -106,6 +122,7 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
   if (!baseUrl) throw new ConfigError(`${where}.base_url: required`);
   const t = obj(p.timeouts, `${where}.timeouts`);
   const r = obj(p.retry, `${where}.retry`);
+  const fr = p.fetch_remote === undefined ? undefined : obj(p.fetch_remote, `${where}.fetch_remote`);
   return {
     name,
     kind,
@@ -118,6 +135,7 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
       firstByte: int(t.first_byte_ms, `${where}.timeouts.first_byte_ms`) ?? DEFAULT_TIMEOUTS.firstByte,
       idle: int(t.idle_ms, `${where}.timeouts.idle_ms`) ?? DEFAULT_TIMEOUTS.idle,
     },
+    ...(fr ? { fetchRemote: { image: fr.image === true, file: fr.file === true } } : {}),
     retry: {
       max: int(r.max, `${where}.retry.max`) ?? DEFAULT_RETRY.max,
       baseMs: int(r.base_ms, `${where}.retry.base_ms`) ?? DEFAULT_RETRY.baseMs,

@@ -16,6 +16,11 @@ export interface ProviderConfig {
   dropUnsupported: boolean;
   /** Milliseconds. */
   timeouts: { connect: number; firstByte: number; idle: number };
+  /**
+   * Which remote URLs Switchboard fetches (through the safe fetcher) and inlines, because the vendor cannot
+   * fetch them itself. Defaults per kind (providers/registry.ts); YAML `fetch_remote: {image, file}` overrides.
+   */
+  fetchRemote?: { image: boolean; file: boolean };
   /** Retries before the first byte reaches the client (429, 5xx, connection errors, timeouts). */
   retry?: RetryPolicy;
   /** Models this provider lists in GET /v1/models (any model id is still routed to it). */

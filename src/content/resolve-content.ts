@@ -17,6 +17,11 @@ export interface ResolveContentOptions {
   fetcher: Pick<SafeFetcher, 'fetch'>;
   /** Which remote URLs to fetch and inline (false: the provider gets the URL unchanged). */
   fetchRemote: { image: boolean; file: boolean };
+  /**
+   * Leave a `file_id` we do not know as it is instead of failing (for an upstream with its own Files API,
+   * e.g. OpenAI, whose ids the client may be using directly). Default false: 400 `file_not_found`.
+   */
+  keepUnknownFileIds?: boolean;
 }
 
 interface Source { data: Buffer; mime: string; filename: string }
@@ -26,7 +31,7 @@ const CONCURRENCY = 4;
 
 export async function resolveContent(items: Item[], opts: ResolveContentOptions): Promise<Item[]> {
   // Pass 1: what needs resolving (keys like `file:<id>`, `url:<href>`), with no allocation when nothing does.
-  let needed: Map<string, () => Promise<Source>> | null = null;
+  let needed: Map<string, () => Promise<Source | null>> | null = null;
   for (const item of items) {
     for (const part of partsOf(item)) {
       const key = keyFor(part, opts.fetchRemote);
@@ -37,7 +42,7 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
   }
   if (!needed) return items;
 
-  const sources = new Map<string, Source>();
+  const sources = new Map<string, Source | null>();
   const jobs = [...needed];
   let next = 0;
   const worker = async () => {
@@ -53,7 +58,8 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
     if (!partsOf(item).some((p) => keyFor(p, opts.fetchRemote) !== null)) return item;
     const swap = (parts: ContentPart[]) => parts.map((p) => {
       const key = keyFor(p, opts.fetchRemote);
-      return key === null ? p : inline(p as InputImagePart | InputFilePart, sources.get(key)!);
+      const src = key === null ? null : sources.get(key);
+      return src ? inline(p as InputImagePart | InputFilePart, src) : p;
     });
     const copy: Record<string, unknown> = { ...item };
     if (Array.isArray(item.content)) copy.content = swap(item.content as ContentPart[]);
@@ -90,12 +96,13 @@ function isHttpUrl(v: unknown): v is string {
   return typeof v === 'string' && /^https?:\/\//i.test(v);
 }
 
-function loader(key: string, part: ContentPart, opts: ResolveContentOptions): () => Promise<Source> {
+function loader(key: string, part: ContentPart, opts: ResolveContentOptions): () => Promise<Source | null> {
   const where = part.type === 'input_image' ? 'input_image' : 'input_file';
   if (key.startsWith('file:')) {
     const id = key.slice(5);
     return async () => {
       const found = await opts.files.readContent(opts.ctx, id);
+      if (!found && opts.keepUnknownFileIds) return null;
       if (!found) throw new ApiError(400, `No file with id '${id}' was found (${where}.file_id).`, { param: 'input', code: 'file_not_found' });
       return { data: found.data, mime: mediaType(found.contentType, found.data, found.file.filename), filename: found.file.filename };
     };

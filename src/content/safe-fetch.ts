@@ -122,6 +122,8 @@ export class SafeFetcher {
         headers: { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': 'Switchboard-Fetcher/1' },
         signal,
       });
+      // Destroying the body to stop reading makes it emit an abort error nobody needs to hear.
+      res.body.on('error', () => {});
       const location = res.headers.location;
       if (REDIRECTS.has(res.statusCode) && typeof location === 'string') {
         res.body.destroy();

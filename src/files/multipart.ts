@@ -53,7 +53,7 @@ export function multipartBoundary(contentType: string | undefined): string {
  * its bytes; it also sees the text fields that came before the part (to refuse early). Throws ApiError 400 on a malformed body, 413 past `maxBodyBytes`, and whatever a sink throws.
  */
 export async function parseMultipart(
-  body: AsyncIterable<Buffer>,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
   boundary: string,
   limits: MultipartLimits,
   onFile: (info: PartInfo, fieldsSoFar: ReadonlyMap<string, string>) => PartSink | null,

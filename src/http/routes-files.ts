@@ -48,6 +48,12 @@ export const createFileRoute: FilesHandler = async (deps, ctx, _m, _url, req, re
     });
     held.upload = null;
     sendJson(res, 200, file);
+  } catch (err) {
+    // The client hung up mid-upload: a client event, not a server fault to log as one.
+    if (!(err instanceof ApiError) && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      throw new ApiError(400, 'The upload ended before the multipart body was complete.', { code: 'upload_incomplete' });
+    }
+    throw err;
   } finally {
     if (held.upload) await held.upload.discard();
   }

@@ -10,10 +10,11 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Authenticator } from './auth.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { inputTokensRoute } from './routes-input-tokens.js';
+import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
 
-export interface AppDeps extends ResponsesRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -49,6 +50,7 @@ const ROUTES: RouteDef[] = [
       },
     },
   },
+  ...FILE_ROUTES,
 ];
 
 const CREATED = Math.floor(Date.now() / 1000);

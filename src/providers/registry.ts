@@ -18,6 +18,22 @@ const FACTORIES: Record<ProviderKind, (c: ProviderConfig) => Provider> = {
   gemini: createGeminiProvider,
 };
 
+/**
+ * Remote URLs Switchboard must fetch for each kind: OpenAI and Anthropic fetch image/document URLs
+ * themselves; the Chat-Completions adapter cannot send a `file_url` (and many local servers cannot fetch
+ * at all); Gemini's `fileData.fileUri` does not take arbitrary web URLs.
+ */
+const FETCH_REMOTE: Record<ProviderKind, { image: boolean; file: boolean }> = {
+  openai: { image: false, file: false },
+  'openai-chat': { image: false, file: true },
+  anthropic: { image: false, file: false },
+  gemini: { image: true, file: true },
+};
+
+export function fetchRemoteFor(config: ProviderConfig): { image: boolean; file: boolean } {
+  return config.fetchRemote ?? FETCH_REMOTE[config.kind];
+}
+
 export interface Route {
   provider: Provider;
   config: ProviderConfig;

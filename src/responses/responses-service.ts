@@ -8,9 +8,12 @@ import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
+import { resolveContent } from '../content/resolve-content.js';
+import type { SafeFetcher } from '../content/safe-fetch.js';
 import { reasoningStateFor } from '../engine/reasoning-state.js';
+import type { FileService } from '../files/file-service.js';
 import { runTurn } from '../engine/run-turn.js';
-import type { ProviderRegistry, Route } from '../providers/registry.js';
+import { fetchRemoteFor, type ProviderRegistry, type Route } from '../providers/registry.js';
 import type { ModelRequest } from '../providers/types.js';
 import { startUpstream, type PreparedRoute, type Started } from './start-upstream.js';
 import type { RequestContext } from '../store/request-context.js';
@@ -32,8 +35,13 @@ export interface Run {
   execute(onEvent: (e: StreamEvent) => void): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
 }
 
+export interface ContentDeps {
+  files: FileService;
+  fetcher: SafeFetcher;
+}
+
 export class ResponsesService {
-  constructor(private readonly store: ResponseStore, private readonly registry: ProviderRegistry) {}
+  constructor(private readonly store: ResponseStore, private readonly registry: ProviderRegistry, private readonly content: ContentDeps) {}
 
   /**
    * Validates routing and context, persists the in-progress response and starts the upstream call. Throws
@@ -44,17 +52,40 @@ export class ResponsesService {
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
     const store = params.store !== false;
     const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
+
+    // file_id / remote URL content as each provider needs it; resolved for the primary before anything is
+    // stored, so an unknown file or a refused URL is a clean 400. Stored items keep the references.
+    const history = [...assembled.history, ...assembled.input];
+    const resolved = new Map<string, Promise<Item[]>>();
+    const inputFor = (route: PreparedRoute): Promise<Item[]> => {
+      const fetchRemote = fetchRemoteFor(route.config);
+      const key = `${fetchRemote.image}/${fetchRemote.file}/${route.provider.kind === 'openai'}`;
+      let p = resolved.get(key);
+      if (!p) {
+        p = resolveContent(history, {
+          files: this.content.files, fetcher: this.content.fetcher, ctx, fetchRemote,
+          // The OpenAI kind has its own Files API: ids Switchboard does not know may be OpenAI's.
+          keepUnknownFileIds: route.provider.kind === 'openai',
+        });
+        resolved.set(key, p);
+      }
+      return p;
+    };
+    await inputFor(routes[0]);
+
     const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>);
 
-    const input = [...assembled.history, ...assembled.input];
-    const build = (route: PreparedRoute, extra: Item[] = []): ModelRequest => ({
-      model: route.model,
-      instructions: params.instructions ?? null,
-      input: reasoningStateFor(route.provider.kind, extra.length ? [...input, ...extra] : input),
-      params: route.params,
-      signal,
-    });
+    const build = async (route: PreparedRoute, extra: Item[] = []): Promise<ModelRequest> => {
+      const input = await inputFor(route);
+      return {
+        model: route.model,
+        instructions: params.instructions ?? null,
+        input: reasoningStateFor(route.provider.kind, extra.length ? [...input, ...extra] : input),
+        params: route.params,
+        signal,
+      };
+    };
 
     let started: Started;
     try {
@@ -94,7 +125,7 @@ export class ResponsesService {
         const outcome = await runTurn(started.events, builder, {
           signal,
           format: route.params.text?.format,
-          restart: (extra) => route.provider.stream(build(route, extra)),
+          restart: async (extra) => route.provider.stream(await build(route, extra)),
         });
         if (store) {
           try {

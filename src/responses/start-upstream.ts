@@ -31,7 +31,7 @@ export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export async function startUpstream(
   routes: PreparedRoute[],
-  build: (route: PreparedRoute) => ModelRequest,
+  build: (route: PreparedRoute) => Promise<ModelRequest>,
   signal: AbortSignal,
   sleep: Sleep = abortableSleep,
 ): Promise<Started> {
@@ -41,7 +41,7 @@ export async function startUpstream(
     const policy = route.config.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; attempt <= policy.max; attempt++) {
       try {
-        const events = await primed(await route.provider.stream(build(route)), FAILOVER_WINDOW_MS);
+        const events = await primed(await route.provider.stream(await build(route)), FAILOVER_WINDOW_MS);
         return { route, events, attempts };
       } catch (err) {
         if (err instanceof ApiError || signal.aborted) throw err; // a client mistake, or nobody is listening

@@ -8,6 +8,7 @@
  * to it; continuing from an older response (a fork) copies that prefix into a new thread once, in one query.
  */
 import { Kysely, sql, type Migration } from 'kysely';
+import { filesMigrations } from './migrations-files.js';
 
 export interface ResponsesTable {
   id: string;
@@ -131,4 +132,5 @@ export const migrations: Record<string, Migration> = {
       await sql`select 1`.execute(db);
     },
   },
+  ...filesMigrations,
 };

@@ -1,4 +1,7 @@
 /** Starts Switchboard in-process on a random loopback port, configured from a YAML-shaped object. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { KyselyPlugin } from 'kysely';
 import { startServer, type RunningServer } from '../../src/app.js';
@@ -14,7 +17,8 @@ export async function startSwitchboard(
   env: Record<string, string> = {},
   opts: { plugins?: KyselyPlugin[]; dbPath?: string } = {},
 ): Promise<TestServer> {
-  const config = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? ':memory:', keepAliveMs: 0 });
+  const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? ':memory:', keepAliveMs: 0 });
+  const config = { ...base, files: { ...base.files, dir: mkdtempSync(join(tmpdir(), 'sb-files-')) } };
   const running = await startServer(config, () => {}, { plugins: opts.plugins });
   return {
     ...running,
