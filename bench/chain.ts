@@ -2,7 +2,8 @@
  * Long conversations: does `previous_response_id` cost grow with the chain? Builds a chain of `turns`
  * responses one after another, then measures, interleaved request by request:
  *   - fork-1:    continue from a 1-turn response (the baseline: the shortest possible history),
- *   - fork-N:    continue from the N-th response, always the same one (a new branch each time),
+ *   - fork-N:    continue from the N-th response, always the same one (a new branch each time, which makes
+ *                the store copy the N-turn history into a new thread),
  *   - append:    continue from the current tip (the chain grows by one per request: what clients do),
  *   - upstream-1 / upstream-N: the exact bodies Switchboard sent upstream for fork-1 / fork-N, posted to the
  *     fake upstream directly — the upstream's own share (parsing ~2N messages) of the Switchboard numbers.
@@ -26,6 +27,8 @@ export interface ChainResult {
 }
 
 type AskLastBody = () => Promise<any>;
+
+const BLOCK = 10;
 
 export async function measureChain(
   urls: { switchboard: string; upstreamChat: string },
@@ -86,11 +89,14 @@ export async function measureChain(
   type Case = keyof typeof cases;
   const names = Object.keys(cases) as Case[];
   for (let i = 0; i < opts.warmup; i++) for (const n of names) await cases[n]();
+  // Blocks of BLOCK requests per case, rotating order: a case is not measured right behind a heavier one
+  // every time (its garbage would be collected on the next case's clock), yet drift is shared.
   const samples: Record<Case, number[]> = { fork1: [], forkN: [], append: [], upstream1: [], upstreamN: [] };
-  for (let i = 0; i < opts.samples; i++) {
+  for (let done = 0, round = 0; done < opts.samples; done += BLOCK, round++) {
+    const count = Math.min(BLOCK, opts.samples - done);
     for (let k = 0; k < names.length; k++) {
-      const n = names[(k + i) % names.length];
-      samples[n].push((await cases[n]()).total);
+      const n = names[(k + round) % names.length];
+      for (let i = 0; i < count; i++) samples[n].push((await cases[n]()).total);
     }
   }
 

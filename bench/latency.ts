@@ -6,24 +6,26 @@
 import { timed, type Target } from './http-timing.js';
 import { added, summarize, type Summary } from './stats.js';
 
-export interface LatencyTargets { upstream: Target; proxy: Target; switchboard: Target }
+/** Keyed targets; `upstream` (the fake, called directly) is the baseline the others are compared with. */
+export type LatencyTargets = { upstream: Target; proxy: Target; switchboard: Target } & Record<string, Target>;
 
 export interface LatencyResult {
   streaming: boolean;
   samples: number;
   warmup: number;
   /** Time to last byte (the whole answer). */
-  total: Record<keyof LatencyTargets, Summary>;
+  total: Record<string, Summary>;
   /** Streaming only: time to the first SSE event. */
-  firstEvent?: Record<keyof LatencyTargets, Summary>;
-  addedTotal: { proxy: { p50: number; p99: number }; switchboard: { p50: number; p99: number } };
-  addedFirstEvent?: { proxy: { p50: number; p99: number }; switchboard: { p50: number; p99: number } };
+  firstEvent?: Record<string, Summary>;
+  /** Each target's percentile minus the upstream's, µs. */
+  addedTotal: Record<string, { p50: number; p99: number }>;
+  addedFirstEvent?: Record<string, { p50: number; p99: number }>;
 }
 
 const BLOCK = 50;
 
 export async function measureLatency(targets: LatencyTargets, opts: { samples: number; warmup: number; streaming: boolean }): Promise<LatencyResult> {
-  const names = Object.keys(targets) as (keyof LatencyTargets)[];
+  const names = Object.keys(targets);
   for (const name of names) for (let i = 0; i < opts.warmup; i++) await timed(targets[name]);
 
   const first: Record<string, number[]> = {};
@@ -41,18 +43,14 @@ export async function measureLatency(targets: LatencyTargets, opts: { samples: n
     }
   }
 
-  const sTotal = Object.fromEntries(names.map((n) => [n, summarize(total[n])])) as Record<keyof LatencyTargets, Summary>;
-  const result: LatencyResult = {
-    streaming: opts.streaming,
-    samples: opts.samples,
-    warmup: opts.warmup,
-    total: sTotal,
-    addedTotal: { proxy: added(sTotal.proxy, sTotal.upstream), switchboard: added(sTotal.switchboard, sTotal.upstream) },
-  };
+  const summaries = (xs: Record<string, number[]>) => Object.fromEntries(names.map((n) => [n, summarize(xs[n])]));
+  const addedOver = (s: Record<string, Summary>) =>
+    Object.fromEntries(names.filter((n) => n !== 'upstream').map((n) => [n, added(s[n], s.upstream)]));
+  const sTotal = summaries(total);
+  const result: LatencyResult = { streaming: opts.streaming, samples: opts.samples, warmup: opts.warmup, total: sTotal, addedTotal: addedOver(sTotal) };
   if (opts.streaming) {
-    const sFirst = Object.fromEntries(names.map((n) => [n, summarize(first[n])])) as Record<keyof LatencyTargets, Summary>;
-    result.firstEvent = sFirst;
-    result.addedFirstEvent = { proxy: added(sFirst.proxy, sFirst.upstream), switchboard: added(sFirst.switchboard, sFirst.upstream) };
+    result.firstEvent = summaries(first);
+    result.addedFirstEvent = addedOver(result.firstEvent);
   }
   return result;
 }

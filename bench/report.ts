@@ -4,18 +4,30 @@ import type { LatencyResult } from './latency.js';
 import type { Summary } from './stats.js';
 import type { ThroughputRun } from './throughput.js';
 
+export interface ThroughputSet {
+  upstream: ThroughputRun;
+  proxy: ThroughputRun;
+  switchboard: ThroughputRun;
+  /** Informative: the same with `store: false` (non-streaming only). */
+  switchboardNoStore?: ThroughputRun;
+  /** switchboard / bare proxy req/s. */
+  ratio: number;
+}
+
 export interface BenchResults {
   date: string;
   mode: 'full' | 'quick';
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGb: number };
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGb: number; busyBeforePercent: number };
+  /** Git commit measured. */
+  source: string;
   layout: string;
   latency?: LatencyResult;
   streaming?: LatencyResult;
   throughput?: {
     connections: number;
     durationSeconds: number;
-    nonStreaming: { upstream: ThroughputRun; proxy: ThroughputRun; switchboard: ThroughputRun; ratio: number };
-    streaming: { upstream: ThroughputRun; proxy: ThroughputRun; switchboard: ThroughputRun; ratio: number };
+    nonStreaming: ThroughputSet;
+    streaming: ThroughputSet;
   };
   chain?: ChainResult;
   targets: { name: string; value: string; met: boolean }[];
@@ -32,41 +44,44 @@ const HEAD = `  ${padEnd('', 24)}${pad('p50 µs', 10)}${pad('p90 µs', 10)}${pad
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
   out.push(`Switchboard bench — ${r.date} — ${r.mode} mode`);
-  out.push(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, ${r.machine.platform}, Node ${r.machine.node}`);
-  out.push(r.layout, '');
+  out.push(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, ${r.machine.platform}, Node ${r.machine.node}; ` +
+    `CPU ${r.machine.busyBeforePercent}% busy before start${r.machine.busyBeforePercent > 10 ? ' (NOT idle: figures unreliable)' : ''}`);
+  out.push(`source: ${r.source}`, r.layout, '');
 
+  const LABELS: Record<string, string> = {
+    upstream: 'upstream direct', proxy: 'bare proxy', switchboard: 'switchboard', switchboardNoStore: 'switchboard store:false',
+  };
+  const rows = (sums: Record<string, Summary>, add: Record<string, { p50: number; p99: number }>) => {
+    for (const [key, s] of Object.entries(sums)) {
+      const a = add[key];
+      out.push(row(LABELS[key] ?? key, s, a ? `   added p50 ${a.p50} µs, p99 ${a.p99} µs` : ''));
+    }
+  };
   if (r.latency) {
     const l = r.latency;
     out.push(`1. Sequential latency, non-streaming (${l.samples} requests each after ${l.warmup} warm-up), time to last byte`, HEAD);
-    out.push(row('upstream direct', l.total.upstream));
-    out.push(row('bare proxy', l.total.proxy, `   added p50 ${l.addedTotal.proxy.p50} µs, p99 ${l.addedTotal.proxy.p99} µs`));
-    out.push(row('switchboard', l.total.switchboard, `   added p50 ${l.addedTotal.switchboard.p50} µs, p99 ${l.addedTotal.switchboard.p99} µs`));
+    rows(l.total, l.addedTotal);
     out.push('');
   }
   if (r.streaming?.firstEvent && r.streaming.addedFirstEvent) {
     const l = r.streaming;
-    const f = l.firstEvent!;
-    const af = l.addedFirstEvent!;
     out.push(`2. Sequential latency, streaming (${l.samples} requests each after ${l.warmup} warm-up)`, '  time to first event', HEAD);
-    out.push(row('upstream direct', f.upstream));
-    out.push(row('bare proxy', f.proxy, `   added p50 ${af.proxy.p50} µs, p99 ${af.proxy.p99} µs`));
-    out.push(row('switchboard', f.switchboard, `   added p50 ${af.switchboard.p50} µs, p99 ${af.switchboard.p99} µs`));
+    rows(l.firstEvent!, l.addedFirstEvent!);
     out.push('  time to last byte', HEAD);
-    out.push(row('upstream direct', l.total.upstream));
-    out.push(row('bare proxy', l.total.proxy, `   added p50 ${l.addedTotal.proxy.p50} µs, p99 ${l.addedTotal.proxy.p99} µs`));
-    out.push(row('switchboard', l.total.switchboard, `   added p50 ${l.addedTotal.switchboard.p50} µs, p99 ${l.addedTotal.switchboard.p99} µs`));
+    rows(l.total, l.addedTotal);
     out.push('');
   }
   if (r.throughput) {
     const t = r.throughput;
     out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up`);
-    out.push(`  ${padEnd('', 24)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}`);
+    out.push(`  ${padEnd('', 38)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}`);
     for (const [label, set] of [['non-streaming', t.nonStreaming], ['streaming', t.streaming]] as const) {
-      for (const run of [set.upstream, set.proxy, set.switchboard]) {
+      for (const run of [set.upstream, set.proxy, set.switchboard, set.switchboardNoStore]) {
+        if (!run) continue;
         const errs = run.errors + run.non2xx + run.timeouts;
-        out.push(`  ${padEnd(`${label} ${run.name}`, 24)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}${pad(errs, 10)}`);
+        out.push(`  ${padEnd(`${label} ${run.name}`, 38)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}${pad(errs, 10)}`);
       }
-      out.push(`  ${padEnd(`${label} switchboard / bare proxy`, 40)}${set.ratio}`);
+      out.push(`  ${label}: switchboard / bare proxy = ${set.ratio}`);
     }
     out.push('');
   }

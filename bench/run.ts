@@ -1,11 +1,12 @@
 /**
- * `npm run bench` (≈3 min) or `npm run bench -- --quick` (≈30 s). Options: `--only=latency,streaming,
+ * `npm run bench` (≈2 min) or `npm run bench -- --quick` (≈35 s). Options: `--only=latency,streaming,
  * throughput,chain` to run a subset, `--profile` to write a V8 CPU profile of the Switchboard process to
  * bench/.prof/. Prints a table and writes bench/results/latest.json; never fails on timing.
  *
  * Layout: three processes — this one is the load generator (undici client, autocannon); one child runs the
  * fake Chat Completions upstream; one child runs Switchboard and the bare proxy (only one under load at a time).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -24,10 +25,14 @@ const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.lengt
 const only = new Set(onlyArg ? onlyArg.split(',') : ['latency', 'streaming', 'throughput', 'chain']);
 
 const PLAN = quick
-  ? { latency: { samples: 300, warmup: 50 }, throughput: { connections: 32, duration: 3, warmup: 1 }, chain: { turns: 1000, samples: 40, warmup: 3 } }
-  : { latency: { samples: 2000, warmup: 200 }, throughput: { connections: 32, duration: 10, warmup: 2 }, chain: { turns: 1000, samples: 200, warmup: 10 } };
+  ? { latency: { samples: 500, warmup: 200 }, throughput: { connections: 32, duration: 2, warmup: 0 }, chain: { turns: 1000, samples: 30, warmup: 2 } }
+  : { latency: { samples: 2000, warmup: 200 }, throughput: { connections: 32, duration: 10, warmup: 2 }, chain: { turns: 1000, samples: 100, warmup: 5 } };
 
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+// Timing on a shared 2-core box is only meaningful when nothing else runs: measure how busy it is first.
+const busyBefore = await cpuBusyPercent(1000);
+if (busyBefore > 10) progress(`WARNING: the machine was ${busyBefore}% busy before the bench started; figures will be unreliable`);
 
 const upstream = await startChild<{ baseUrl: string }>('bench/upstream-process.ts', {});
 const profDir = resolve(REPO_ROOT, 'bench/.prof');
@@ -41,19 +46,22 @@ const upstreamChat = `${upstream.ready.baseUrl}/chat/completions`;
 const proxyChat = `${proxyUrl}${new URL(upstreamChat).pathname}`;
 
 const CHAT_MESSAGES = [{ role: 'user', content: 'hi' }];
+const responsesUrl = `${switchboardUrl}/v1/responses`;
+const plainChatBody = JSON.stringify({ model: 'm', messages: CHAT_MESSAGES, stream: false });
 const plainTargets: LatencyTargets = {
-  upstream: { name: 'upstream', url: upstreamChat, body: JSON.stringify({ model: 'm', messages: CHAT_MESSAGES, stream: false }) },
-  proxy: { name: 'bare proxy', url: proxyChat, body: JSON.stringify({ model: 'm', messages: CHAT_MESSAGES, stream: false }) },
-  switchboard: { name: 'switchboard', url: `${switchboardUrl}/v1/responses`, body: JSON.stringify({ model: 'fake/m', input: 'hi' }) },
+  upstream: { name: 'upstream', url: upstreamChat, body: plainChatBody },
+  proxy: { name: 'bare proxy', url: proxyChat, body: plainChatBody },
+  switchboard: { name: 'switchboard', url: responsesUrl, body: JSON.stringify({ model: 'fake/m', input: 'hi' }) },
+  // Not a target: shows how much of Switchboard's cost is the store.
+  switchboardNoStore: { name: 'switchboard store:false', url: responsesUrl, body: JSON.stringify({ model: 'fake/m', input: 'hi', store: false }) },
 };
-// Switchboard itself asks for `stream_options.include_usage`; the direct and proxied streams do the same.
+// Switchboard itself asks upstream for `stream_options.include_usage`; the direct and proxied streams do the same.
 const chatStreamBody = JSON.stringify({ model: 'm', messages: CHAT_MESSAGES, stream: true, stream_options: { include_usage: true } });
 const streamTargets: LatencyTargets = {
   upstream: { name: 'upstream', url: upstreamChat, body: chatStreamBody, streamEnd: '[DONE]' },
   proxy: { name: 'bare proxy', url: proxyChat, body: chatStreamBody, streamEnd: '[DONE]' },
   switchboard: {
-    name: 'switchboard', url: `${switchboardUrl}/v1/responses`,
-    body: JSON.stringify({ model: 'fake/m', input: 'hi', stream: true }), streamEnd: 'response.completed',
+    name: 'switchboard', url: responsesUrl, body: JSON.stringify({ model: 'fake/m', input: 'hi', stream: true }), streamEnd: 'response.completed',
   },
 };
 
@@ -67,7 +75,9 @@ const results: BenchResults = {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    busyBeforePercent: busyBefore,
   },
+  source: sourceVersion(),
   layout: 'processes: load generator (this one: undici + autocannon) | fake upstream | Switchboard + bare proxy; loopback; ' +
     'Switchboard with a SQLite file, store on',
   targets: [],
@@ -75,7 +85,7 @@ const results: BenchResults = {
 
 try {
   if (only.has('latency')) {
-    progress(`sequential non-streaming latency: ${PLAN.latency.samples} × 3 targets`);
+    progress(`sequential non-streaming latency: ${PLAN.latency.samples} × ${Object.keys(plainTargets).length} targets`);
     results.latency = await measureLatency(plainTargets, { ...PLAN.latency, streaming: false });
   }
   if (only.has('streaming')) {
@@ -85,11 +95,10 @@ try {
   if (only.has('throughput')) {
     const t = PLAN.throughput;
     const run = async (targets: LatencyTargets, label: string) => {
-      progress(`throughput ${label}: 3 × (${t.warmup} s warm-up + ${t.duration} s)`);
-      const u = await measureThroughput(targets.upstream, t);
-      const p = await measureThroughput(targets.proxy, t);
-      const s = await measureThroughput(targets.switchboard, t);
-      return { upstream: u, proxy: p, switchboard: s, ratio: round(s.reqPerSec / p.reqPerSec, 2) };
+      const list = Object.values(targets);
+      progress(`throughput ${label}: ${list.length} targets × (${t.warmup} s warm-up + ${t.duration} s)`);
+      const [upstream, proxy, switchboard, noStore] = await measureThroughput(list, t);
+      return { upstream, proxy, switchboard, switchboardNoStore: noStore, ratio: round(switchboard.reqPerSec / proxy.reqPerSec, 2) };
     };
     results.throughput = {
       connections: t.connections,
@@ -101,7 +110,7 @@ try {
   if (only.has('chain')) {
     progress(`chain: building ${PLAN.chain.turns} turns, then ${PLAN.chain.samples} requests × 5 cases`);
     results.chain = await measureChain(
-      { switchboard: `${switchboardUrl}/v1/responses`, upstreamChat },
+      { switchboard: responsesUrl, upstreamChat },
       async () => (await upstream.ask<{ body: unknown }>('last-body')).body,
       PLAN.chain,
     );
@@ -140,3 +149,29 @@ const file = quick ? 'latest-quick.json' : onlyArg ? 'latest-partial.json' : 'la
 writeFileSync(resolve(outDir, file), JSON.stringify(results, null, 2) + '\n');
 console.log(formatReport(results));
 if (profile) progress(`CPU profile of the Switchboard process written to ${profDir}`);
+
+/** Which code was measured: the commit, and whether the working tree differed from it. */
+function sourceVersion(): string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src').length > 0;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/** Share of all CPUs' time spent non-idle over `ms` (other processes: the bench has not started yet). */
+async function cpuBusyPercent(ms: number): Promise<number> {
+  const snap = () => os.cpus().reduce((acc, c) => {
+    const t = c.times;
+    acc.idle += t.idle;
+    acc.total += t.user + t.nice + t.sys + t.irq + t.idle;
+    return acc;
+  }, { idle: 0, total: 0 });
+  const a = snap();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = snap();
+  const total = b.total - a.total;
+  return total > 0 ? round(100 * (1 - (b.idle - a.idle) / total), 0) : 0;
+}

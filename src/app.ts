@@ -26,10 +26,10 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startServer(
   config: Config,
   log: (line: Record<string, unknown>) => void = defaultLog(config),
-  opts: { plugins?: KyselyPlugin[] } = {},
+  opts: { plugins?: KyselyPlugin[]; onSql?: (sql: string) => void } = {},
 ): Promise<RunningServer> {
-  const db = await openSqlite(config.dbPath, opts.plugins ?? []);
-  const store = new ResponseStore(db);
+  const { db, raw } = await openSqlite(config.dbPath, opts.plugins ?? [], opts.onSql);
+  const store = new ResponseStore(raw);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
   const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });

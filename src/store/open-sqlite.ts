@@ -5,9 +5,14 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type KyselyPlugin } from 'kysely';
 import { migrations, type Database } from './schema.js';
 
-export async function openSqlite(path: string, plugins: KyselyPlugin[] = []): Promise<Kysely<Database>> {
+/** `onSql` sees every statement executed (tests count queries with it). */
+export async function openSqlite(
+  path: string,
+  plugins: KyselyPlugin[] = [],
+  onSql?: (sql: string) => void,
+): Promise<{ db: Kysely<Database>; raw: BetterSqlite3.Database }> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const raw = new BetterSqlite3(path);
+  const raw = new BetterSqlite3(path, onSql ? { verbose: (message) => onSql(String(message)) } : {});
   raw.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives a process crash; only an OS crash / power loss can lose the last ones.
   raw.pragma('synchronous = NORMAL');
@@ -30,7 +35,7 @@ export async function openSqlite(path: string, plugins: KyselyPlugin[] = []): Pr
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins });
   await migrate(db);
-  return db;
+  return { db, raw };
 }
 
 export async function migrate(db: Kysely<Database>): Promise<void> {

@@ -37,7 +37,7 @@ let pdfId: string;
 let octetPngId: string;
 
 before(async () => {
-  db = await openSqlite(':memory:');
+  db = (await openSqlite(':memory:')).db;
   const { error } = await new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations, ...filesMigrations }) } }).migrateToLatest();
   if (error) throw error;
   dir = await mkdtemp(join(tmpdir(), 'sb-resolve-'));

@@ -31,7 +31,7 @@ interface FilesServer {
 }
 
 async function startFilesServer(opts: { maxUploadBytes?: number; store?: (db: Kysely<Database>) => FileStore } = {}): Promise<FilesServer> {
-  const db = await openSqlite(':memory:');
+  const db = (await openSqlite(':memory:')).db;
   const { error } = await new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations, ...filesMigrations }) } }).migrateToLatest();
   if (error) throw error;
   const dir = await mkdtemp(join(tmpdir(), 'sb-files-'));

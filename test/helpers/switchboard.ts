@@ -15,11 +15,11 @@ export interface TestServer extends RunningServer {
 export async function startSwitchboard(
   file: Record<string, unknown>,
   env: Record<string, string> = {},
-  opts: { plugins?: KyselyPlugin[]; dbPath?: string } = {},
+  opts: { plugins?: KyselyPlugin[]; dbPath?: string; onSql?: (sql: string) => void } = {},
 ): Promise<TestServer> {
   const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? ':memory:', keepAliveMs: 0 });
   const config = { ...base, files: { ...base.files, dir: mkdtempSync(join(tmpdir(), 'sb-files-')) } };
-  const running = await startServer(config, () => {}, { plugins: opts.plugins });
+  const running = await startServer(config, () => {}, { plugins: opts.plugins, onSql: opts.onSql });
   return {
     ...running,
     client: (o = {}) => new OpenAI({
