@@ -1,9 +1,14 @@
-/** Object ids in OpenAI's style: a type prefix and 48 hex characters (`resp_…`, `msg_…`, `fc_…`, `rs_…`). */
+/**
+ * Object ids in OpenAI's style: a type prefix and 48 hex characters (`resp_…`, `msg_…`, `fc_…`, `rs_…`).
+ * The first 12 hex digits are the creation time in milliseconds, the other 36 are random (144 bits: still
+ * unguessable). Time-ordered ids make every index insert land on the rightmost B-tree page instead of a
+ * random one, which is most of the store's write cost (each dirtied page is a 4 KiB WAL frame).
+ */
 import { randomBytes } from 'node:crypto';
 
 // Random bytes come from a pooled buffer: one syscall per 256 ids instead of one per id.
 const POOL_IDS = 256;
-const ID_BYTES = 24;
+const ID_BYTES = 18;
 let pool = Buffer.alloc(0);
 let offset = 0;
 
@@ -20,5 +25,5 @@ function randomHex(): string {
 export type IdPrefix = 'resp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
 
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomHex()}`;
+  return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomHex()}`;
 }

@@ -373,7 +373,7 @@ export class ResponseBuilder {
     const index = this.response.output.length;
     this.response.output.push(item);
     if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'custom_tool_call') {
-      this.emit('response.output_item.added', { output_index: index, item: structuredClone(item) });
+      this.emit('response.output_item.added', { output_index: index, item: snapshotItem(item) });
     }
     return index;
   }
@@ -385,12 +385,12 @@ export class ResponseBuilder {
     if (cur.kind === 'message') {
       this.closePart(cur);
       cur.item.status = status;
-      this.emit('response.output_item.done', { output_index: cur.index, item: structuredClone(cur.item) });
+      this.emit('response.output_item.done', { output_index: cur.index, item: snapshotItem(cur.item) });
     } else {
       this.closeSummaryPart(cur);
       this.closeReasoningText(cur);
       this.emit('response.output_item.done', {
-        output_index: cur.index, item: presentItem(structuredClone(cur.item), this.options.includeEncrypted),
+        output_index: cur.index, item: presentItem(snapshotItem(cur.item), this.options.includeEncrypted),
       });
     }
   }
@@ -425,6 +425,20 @@ export class ResponseBuilder {
     if (this.held) this.held.push(event);
     else this.sink(event);
   }
+}
+
+/**
+ * A copy of an item as it is now, for an event: the builder keeps mutating its own item (and the event may be
+ * held, or read by the SDK by reference), so the item and its part arrays are copied — parts themselves are
+ * replaced, never mutated, once a part is done, and are plain strings-and-arrays objects.
+ */
+function snapshotItem<T extends Item>(item: T): T {
+  const copy = { ...item } as Record<string, unknown>;
+  for (const key of ['content', 'summary'] as const) {
+    const v = copy[key];
+    if (Array.isArray(v)) copy[key] = v.map((p) => ({ ...p }));
+  }
+  return copy as T;
 }
 
 function addUsage(a: Usage | null, b: Usage): Usage {

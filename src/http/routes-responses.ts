@@ -28,7 +28,7 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   if (params.stream) {
     const sse = new SseWriter(res, headers, deps.keepAliveMs);
     try {
-      await run.execute((e) => sse.event(e));
+      await run.execute((e, json) => sse.frame(e.type, json));
     } finally {
       sse.end();
     }
@@ -47,7 +47,7 @@ export async function getResponseRoute(deps: ResponsesRouteDeps, ctx: RequestCon
     const after = intParam(url, 'starting_after', -1, -1, Number.MAX_SAFE_INTEGER);
     const events = await deps.service.events(ctx, id, after);
     const sse = new SseWriter(res, {}, 0);
-    for (const e of events) sse.event(e as { type: string });
+    for (const e of events) sse.frame(String(e.type), JSON.stringify(e));
     sse.end();
     return;
   }

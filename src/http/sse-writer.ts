@@ -1,12 +1,15 @@
 /**
  * Server-sent events in OpenAI's framing: `event: <type>` + `data: <json>`, then `data: [DONE]`.
- * Keep-alive comments go out when nothing has been written for a while (long reasoning silences), so proxies
- * and clients do not time the connection out.
+ * Frames produced in the same event-loop turn go out in one socket write (an upstream chunk often yields
+ * several events). Keep-alive comments go out when nothing has been written for a while (long reasoning
+ * silences), so proxies and clients do not time the connection out.
  */
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
   private lastWrite = Date.now();
+  private pending = '';
+  private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly res: ServerResponse, headers: Record<string, string>, keepAliveMs: number) {
@@ -26,14 +29,29 @@ export class SseWriter {
     }
   }
 
-  event(e: { type: string }): void {
-    this.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  /** Queues one event frame; `json` is the event already serialized. */
+  frame(type: string, json: string): void {
+    this.pending += `event: ${type}\ndata: ${json}\n\n`;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = () => {
+    this.flushScheduled = false;
+    if (!this.pending) return;
+    const chunk = this.pending;
+    this.pending = '';
+    this.write(chunk);
+  };
 
   end(): void {
     this.stop();
     if (this.res.writableEnded || this.res.destroyed) return;
-    this.res.end('data: [DONE]\n\n');
+    const rest = this.pending;
+    this.pending = '';
+    this.res.end(`${rest}data: [DONE]\n\n`);
   }
 
   stop(): void {

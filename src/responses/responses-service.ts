@@ -32,7 +32,7 @@ export interface Run {
    * Streams the turn. `onEvent` sees every event in order; the terminal event is delivered only after the
    * response is committed to the store, so a client that chains on it never races the write.
    */
-  execute(onEvent: (e: StreamEvent) => void): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
+  execute(onEvent: (e: StreamEvent, json: string) => void): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
 }
 
 export interface ContentDeps {
@@ -114,12 +114,18 @@ export class ResponsesService {
       response,
       dropped: route.dropped,
       async execute(onEvent) {
-        const log: StreamEvent[] = [];
-        let held: StreamEvent | null = null;
+        // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: the
+        // events are only the builder's by-product, never serialized.
+        const streamed = params.stream === true;
+        const log: string[] = [];
+        let held: { e: StreamEvent; json: string } | null = null;
+        let count = 0;
         const builder = new ResponseBuilder(response, (e) => {
-          log.push(e);
-          if (TERMINAL.has(e.type)) held = e;
-          else onEvent(e);
+          count++;
+          const json = streamed ? JSON.stringify(e) : '';
+          if (streamed) log.push(json);
+          if (TERMINAL.has(e.type)) held = { e, json };
+          else onEvent(e, json);
         }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
         builder.start();
         const outcome = await runTurn(started.events, builder, {
@@ -134,19 +140,20 @@ export class ResponsesService {
               inputItems: assembled.input,
               outputItems: outcome.response.output,
               previous: assembled.previous,
-              events: params.stream ? log : [],
+              events: log,
             });
           } catch (err) {
             // The transaction rolled back: say so instead of reporting a stored success.
             const message = `The response could not be stored: ${err instanceof Error ? err.message : String(err)}`;
             outcome.response.status = 'failed';
             outcome.response.error = { code: 'store_error', message };
-            const seq = held ? (held as StreamEvent).sequence_number : log.length;
-            held = { type: 'response.failed', sequence_number: seq, response: presentResponse(outcome.response, includeEncrypted) };
+            const seq = held ? (held as { e: StreamEvent }).e.sequence_number : count;
+            const failed = { type: 'response.failed', sequence_number: seq, response: presentResponse(outcome.response, includeEncrypted) };
+            held = { e: failed, json: JSON.stringify(failed) };
             outcome.error = new UpstreamError(message, { code: 'store_error', status: 500 });
           }
         }
-        if (held) onEvent(held);
+        if (held) onEvent((held as { e: StreamEvent }).e, (held as { json: string }).json);
         return outcome;
       },
     };
@@ -173,7 +180,7 @@ export class ResponsesService {
   }
 
   async retrieve(ctx: RequestContext, id: string, include: string[]): Promise<ResponseObject> {
-    const r = await this.mustGet(ctx, id);
+    const r = await this.mustGet(ctx, id, true);
     return presentResponse(r.response, include.includes('reasoning.encrypted_content'));
   }
 
@@ -210,8 +217,8 @@ export class ResponsesService {
     return this.store.listEvents(ctx, id, startingAfter);
   }
 
-  private async mustGet(ctx: RequestContext, id: string): Promise<StoredResponse> {
-    const r = await this.store.getResponse(ctx, id);
+  private async mustGet(ctx: RequestContext, id: string, withOutput = false): Promise<StoredResponse> {
+    const r = await this.store.getResponse(ctx, id, withOutput);
     if (!r) throw responseNotFound(id);
     return r;
   }

@@ -18,6 +18,8 @@ export async function openSqlite(
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  raw.pragma('cache_size = -65536'); // 64 MiB page cache
+  raw.pragma('temp_store = MEMORY');
 
   // Kysely prepares every query anew; caching statements by SQL text saves the parse on the hot path.
   const cache = new Map<string, BetterSqlite3.Statement>();

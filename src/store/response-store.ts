@@ -12,7 +12,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { ResponseObject } from '../api/response-object.js';
-import type { StreamEvent } from '../engine/response-builder.js';
 import { GroupCommit } from './group-commit.js';
 import { HistoryCache } from './history-cache.js';
 import type { RequestContext } from './request-context.js';
@@ -31,8 +30,8 @@ export interface FinishRecord {
   outputItems: Item[];
   /** The predecessor this response continues (already loaded when its history was assembled). */
   previous: StoredResponse | null;
-  /** The stream's event log, kept for replay; empty when the request was not streamed. */
-  events: StreamEvent[];
+  /** The stream's event log (each event serialized), kept for replay; empty when not streamed. */
+  events: string[];
 }
 
 export interface ItemPage { items: Item[]; hasMore: boolean }
@@ -64,15 +63,16 @@ export class ResponseStore {
       copyPrefix: db.prepare(`INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data)
         SELECT ?, seq, item_id, response_id, tenant, role, data FROM items WHERE thread_id = ? AND seq < ?`),
       insertItem: db.prepare('INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertEvent: db.prepare('INSERT INTO events (response_id, seq, type, data) VALUES (?, ?, ?, ?)'),
+      insertEventLog: db.prepare('INSERT INTO event_logs (response_id, events) VALUES (?, ?)'),
+      range: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? ORDER BY seq').pluck(),
       history: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq < ? AND tenant = ? ORDER BY seq').pluck(),
       findItem: db.prepare('SELECT data FROM items WHERE tenant = ? AND item_id = ? ORDER BY rowid DESC LIMIT 1').pluck(),
       itemSeq: db.prepare('SELECT seq FROM items WHERE thread_id = ? AND item_id = ? AND seq >= ? AND seq < ?').pluck(),
       pageAsc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq > ? ORDER BY seq ASC LIMIT ?').pluck(),
       pageDesc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck(),
-      events: db.prepare('SELECT data FROM events WHERE response_id = ? AND seq > ? ORDER BY seq').pluck(),
+      eventLog: db.prepare('SELECT events FROM event_logs WHERE response_id = ?').pluck(),
       deleteResponse: db.prepare('DELETE FROM responses WHERE id = ? AND tenant = ?'),
-      deleteEvents: db.prepare('DELETE FROM events WHERE response_id = ?'),
+      deleteEvents: db.prepare('DELETE FROM event_logs WHERE response_id = ?'),
       threadNext: db.prepare('SELECT next_seq FROM threads WHERE id = ?').pluck(),
       deleteItems: db.prepare('DELETE FROM items WHERE thread_id = ? AND response_id = ?'),
     };
@@ -90,9 +90,10 @@ export class ResponseStore {
     // Serialize outside the write lock: the transaction only copies strings.
     const items = [...rec.inputItems.map((i) => ['input', i] as const), ...rec.outputItems.map((i) => ['output', i] as const)]
       .map(([role, item]) => ({ role, item, id: String(item.id), json: JSON.stringify(item) }));
-    const events = rec.events.map((e) => [e.sequence_number, e.type, JSON.stringify(e)] as const);
-    const responseJson = JSON.stringify(rec.response);
-    const requestJson = JSON.stringify(request);
+    const eventLog = rec.events.length ? `[${rec.events.join(',')}]` : null;
+    // The output and the input are stored once, as item rows; the Response and request rows refer to them.
+    const responseJson = JSON.stringify({ ...rec.response, output: [] });
+    const requestJson = JSON.stringify({ ...request, input: undefined });
     const r = rec.response;
     try {
       const { threadId, start, forkedFrom } = await this.writes.run(() => {
@@ -105,7 +106,7 @@ export class ResponseStore {
           input_start: claim.start, output_start: claim.start + rec.inputItems.length, end_seq: claim.start + items.length,
           request: requestJson, response: responseJson,
         });
-        for (const [seq, type, data] of events) this.q.insertEvent.run(r.id, seq, type, data);
+        if (eventLog) this.q.insertEventLog.run(r.id, eventLog);
         return claim;
       });
       const newItems = items.map((x) => x.item);
@@ -141,15 +142,24 @@ export class ResponseStore {
     return { threadId, start: 0, forkedFrom: null };
   }
 
-  /** A response that is still running (in memory), or a stored one. */
-  async getResponse(ctx: RequestContext, id: string): Promise<StoredResponse | null> {
+  /**
+   * A response that is still running (in memory), or a stored one. `withOutput` reads its output items back
+   * (one range query); without it `response.output` is empty — enough for chaining and listing.
+   */
+  async getResponse(ctx: RequestContext, id: string, withOutput = false): Promise<StoredResponse | null> {
     const live = this.live.get(id);
     if (live) {
       if (live.tenant !== ctx.tenant) return null;
       return { id, status: live.response.status, response: live.response, request: live.request, thread: null };
     }
     const row = this.q.getResponse.get(id, ctx.tenant) as ResponseRow | undefined;
-    return row ? toStored(row) : null;
+    if (!row) return null;
+    const stored = toStored(row);
+    if (withOutput && stored.thread) {
+      const { id: threadId, outputStart, endSeq } = stored.thread;
+      stored.response.output = (this.q.range.all(threadId, outputStart, endSeq) as string[]).map((d) => JSON.parse(d) as Item);
+    }
+    return stored;
   }
 
   /** The predecessor's whole context (inputs and outputs of every turn before it), oldest first: one query. */
@@ -189,7 +199,9 @@ export class ResponseStore {
 
   async listEvents(ctx: RequestContext, id: string, afterSeq = -1): Promise<Record<string, unknown>[]> {
     if (!this.q.getResponse.get(id, ctx.tenant)) return [];
-    return (this.q.events.all(id, afterSeq) as string[]).map((d) => JSON.parse(d) as Record<string, unknown>);
+    const log = this.q.eventLog.get(id) as string | undefined;
+    if (!log) return [];
+    return (JSON.parse(log) as Record<string, unknown>[]).filter((e) => Number(e.sequence_number) > afterSeq);
   }
 
   /**

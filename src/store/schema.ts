@@ -43,7 +43,8 @@ export interface ItemsTable {
   data: string;
 }
 
-export interface EventsTable { response_id: string; seq: number; type: string; data: string }
+/** A streamed response's event log: the events as a JSON array, one row per response. */
+export interface EventLogsTable { response_id: string; events: string }
 
 export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
 export interface IdempotencyKeysTable { tenant: string; key: string; request_hash: string; response_id: string; created_at: number }
@@ -55,7 +56,7 @@ export interface Database {
   responses: ResponsesTable;
   threads: ThreadsTable;
   items: ItemsTable;
-  events: EventsTable;
+  event_logs: EventLogsTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyKeysTable;
   files: FilesTable;
@@ -96,13 +97,9 @@ export const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('items_pk', ['thread_id', 'seq'])
         .execute();
       await db.schema.createIndex('items_by_item_id').ifNotExists().on('items').columns(['tenant', 'item_id']).execute();
-      await db.schema.createIndex('items_by_response').ifNotExists().on('items').columns(['response_id']).execute();
-      await db.schema.createTable('events').ifNotExists()
-        .addColumn('response_id', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('data', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('events_pk', ['response_id', 'seq'])
+      await db.schema.createTable('event_logs').ifNotExists()
+        .addColumn('response_id', 'text', (c) => c.primaryKey())
+        .addColumn('events', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createTable('conversations').ifNotExists()
         .addColumn('id', 'text', (c) => c.primaryKey())

@@ -79,6 +79,15 @@ describe('create', () => {
     assert.equal(text, 'echo: stream me');
   });
 
+  test('a streamed response\'s event log is stored and replays with GET ?stream=true (starting_after)', async () => {
+    const live = (await readSse(await sb.post('/v1/responses', { model: 'vllm/qwen3-8b', input: 'replay me', stream: true }))).slice(0, -1).map((f) => f.data);
+    const id = live[0].response.id;
+    const replay = (await readSse(await fetch(`${sb.url}/v1/responses/${id}?stream=true`))).slice(0, -1).map((f) => f.data);
+    assert.deepEqual(replay, live);
+    const tail = (await readSse(await fetch(`${sb.url}/v1/responses/${id}?stream=true&starting_after=3`))).slice(0, -1).map((f) => f.data);
+    assert.deepEqual(tail, live.slice(4));
+  });
+
   test('the SDK stream() helper accepts the event order and assembles the final response', async () => {
     const stream = client.responses.stream({ model: 'vllm/qwen3-8b', input: 'helper' });
     let deltas = '';
