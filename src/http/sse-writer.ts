@@ -20,7 +20,8 @@ export class SseWriter {
       'x-accel-buffering': 'no',
       ...headers,
     });
-    res.flushHeaders();
+    // No flushHeaders(): the headers leave with the first frames (created + in_progress, queued right after),
+    // in one write instead of two.
     if (keepAliveMs > 0) {
       this.timer = setInterval(() => {
         if (Date.now() - this.lastWrite >= keepAliveMs) this.write(': keep-alive\n\n');
