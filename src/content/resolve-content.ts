@@ -32,13 +32,18 @@ const CONCURRENCY = 4;
 export async function resolveContent(items: Item[], opts: ResolveContentOptions): Promise<Item[]> {
   // Pass 1: what needs resolving (keys like `file:<id>`, `url:<href>`), with no allocation when nothing does.
   let needed: Map<string, () => Promise<Source | null>> | null = null;
+  const plain = plainItems(opts.fetchRemote);
   for (const item of items) {
+    if (plain.has(item)) continue;
+    let refers = false;
     for (const part of partsOf(item)) {
       const key = keyFor(part, opts.fetchRemote);
       if (key === null) continue;
+      refers = true;
       needed ??= new Map();
       if (!needed.has(key)) needed.set(key, loader(key, part, opts));
     }
+    if (!refers) plain.add(item);
   }
   if (!needed) return items;
 
@@ -69,6 +74,19 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
 }
 
 /** Content parts of messages and of tool outputs given as content arrays. */
+/**
+ * Items already seen to hold nothing to resolve, per fetch setting. Stored history items are shared objects
+ * (the store's history cache), so a long conversation is scanned once, not on every turn.
+ */
+const PLAIN = new Map<string, WeakSet<Item>>();
+
+function plainItems(remote: { image: boolean; file: boolean }): WeakSet<Item> {
+  const key = `${remote.image}/${remote.file}`;
+  let set = PLAIN.get(key);
+  if (!set) PLAIN.set(key, (set = new WeakSet()));
+  return set;
+}
+
 function partsOf(item: Item): ContentPart[] {
   const c = item.content;
   const o = item.output;

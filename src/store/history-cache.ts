@@ -1,7 +1,8 @@
 /**
  * Parsed thread prefixes, kept in memory so continuing a long conversation does not re-read and re-parse
  * its whole history every turn. A thread only ever grows (rows are appended at `next_seq`), so a cached
- * prefix never goes stale; the cache is bounded by the total number of items it holds (LRU by thread).
+ * prefix never goes stale; the cache is bounded by the total number of item references it holds (LRU by
+ * thread). Forks share their prefix's item objects, so a reference costs a pointer, not a copy.
  * Cached items are shared: callers must treat them as read-only.
  */
 import type { Item } from '../api/items.js';
@@ -10,7 +11,7 @@ export class HistoryCache {
   private readonly threads = new Map<string, Item[]>();
   private total = 0;
 
-  constructor(private readonly maxItems = 200_000) {}
+  constructor(private readonly maxItems = 1_000_000) {}
 
   /** Items [0, endSeq) of the thread, when cached that far. */
   get(threadId: string, endSeq: number): Item[] | null {
