@@ -59,13 +59,18 @@ export class ResponseStore {
         @input_start, @output_start, @end_seq, @request, @response)`),
       getResponse: db.prepare('SELECT * FROM responses WHERE id = ? AND tenant = ?'),
       bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
-      insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq) VALUES (?, ?, ?)'),
-      copyPrefix: db.prepare(`INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data)
-        SELECT ?, seq, item_id, response_id, tenant, role, data FROM items WHERE thread_id = ? AND seq < ?`),
+      insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
       insertItem: db.prepare('INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertEventLog: db.prepare('INSERT INTO event_logs (response_id, events) VALUES (?, ?)'),
       range: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? ORDER BY seq').pluck(),
-      history: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq < ? AND tenant = ? ORDER BY seq').pluck(),
+      // Walk up the forks (each ancestor contributes [base_seq, child's parent_end)), then read the ranges.
+      history: db.prepare(`WITH RECURSIVE lineage(id, parent_id, parent_end, lo, hi) AS (
+          SELECT id, parent_id, parent_end, base_seq, ? FROM threads WHERE id = ?
+          UNION ALL
+          SELECT t.id, t.parent_id, t.parent_end, t.base_seq, l.parent_end FROM threads t JOIN lineage l ON t.id = l.parent_id
+        )
+        SELECT i.data FROM lineage l JOIN items i ON i.thread_id = l.id AND i.seq >= l.lo AND i.seq < l.hi
+        WHERE i.tenant = ? ORDER BY i.seq`).pluck(),
       findItem: db.prepare('SELECT data FROM items WHERE tenant = ? AND item_id = ? ORDER BY rowid DESC LIMIT 1').pluck(),
       itemSeq: db.prepare('SELECT seq FROM items WHERE thread_id = ? AND item_id = ? AND seq >= ? AND seq < ?').pluck(),
       pageAsc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq > ? ORDER BY seq ASC LIMIT ?').pluck(),
@@ -125,7 +130,7 @@ export class ResponseStore {
 
   /**
    * Appends to the predecessor's thread when it is the tip (compare-and-set on next_seq); otherwise forks:
-   * a new thread starting with a copy of the predecessor's whole history, made in one INSERT … SELECT.
+   * a new thread that refers to the predecessor's thread up to its end (nothing is copied).
    * Runs inside the group-commit transaction.
    */
   private claimThreadRange(ctx: RequestContext, prev: StoredResponse | null, n: number) {
@@ -133,12 +138,11 @@ export class ResponseStore {
       const { id, endSeq } = prev.thread;
       if (this.q.bumpThread.run(endSeq + n, id, endSeq).changes === 1) return { threadId: id, start: endSeq, forkedFrom: null };
       const forked = newId('thr');
-      this.q.insertThread.run(forked, ctx.tenant, endSeq + n);
-      this.q.copyPrefix.run(forked, id, endSeq);
+      this.q.insertThread.run(forked, ctx.tenant, endSeq + n, id, endSeq, endSeq);
       return { threadId: forked, start: endSeq, forkedFrom: { threadId: id, endSeq } };
     }
     const threadId = newId('thr');
-    this.q.insertThread.run(threadId, ctx.tenant, n);
+    this.q.insertThread.run(threadId, ctx.tenant, n, null, null, 0);
     return { threadId, start: 0, forkedFrom: null };
   }
 
@@ -168,7 +172,7 @@ export class ResponseStore {
     const { id, endSeq } = prev.thread;
     const cached = this.cache.get(id, endSeq);
     if (cached) return cached;
-    const items = (this.q.history.all(id, endSeq, ctx.tenant) as string[]).map((d) => JSON.parse(d) as Item);
+    const items = (this.q.history.all(endSeq, id, ctx.tenant) as string[]).map((d) => JSON.parse(d) as Item);
     this.cache.set(id, items);
     return items;
   }

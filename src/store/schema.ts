@@ -3,9 +3,10 @@
  * stored as TEXT, times as integer seconds / milliseconds, so both dialects run the same queries.
  *
  * History for `previous_response_id` lives in *threads*: each stored response owns a contiguous range of
- * `items` rows in a thread (its input items, then its output items). A response's whole context is one range
- * query (`thread_id = ? AND seq < end_seq`), however long the chain. Continuing from the thread's tip appends
- * to it; continuing from an older response (a fork) copies that prefix into a new thread once, in one query.
+ * `items` rows in a thread (its input items, then its output items). Continuing from the thread's tip appends
+ * to it; continuing from an older response (a fork) starts a new thread that points at the parent and the
+ * fork position. A response's whole context is one query (a recursive walk up the forks, then a range read),
+ * however long the chain and however many forks deep.
  */
 import { Kysely, sql, type Migration } from 'kysely';
 import { filesMigrations } from './migrations-files.js';
@@ -30,7 +31,14 @@ export interface ResponsesTable {
   response: string;
 }
 
-export interface ThreadsTable { id: string; tenant: string; next_seq: number }
+/**
+ * A forked thread does not copy its history: it points at the parent thread and the position it forked at;
+ * its own items start at `base_seq` (= `parent_end`), so seqs keep increasing along a lineage and one
+ * recursive query reads a whole history, however many forks deep.
+ */
+export interface ThreadsTable {
+  id: string; tenant: string; next_seq: number; parent_id: string | null; parent_end: number | null; base_seq: number;
+}
 
 export interface ItemsTable {
   thread_id: string;
@@ -85,6 +93,9 @@ export const migrations: Record<string, Migration> = {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.notNull())
         .addColumn('next_seq', 'integer', (c) => c.notNull())
+        .addColumn('parent_id', 'text')
+        .addColumn('parent_end', 'integer')
+        .addColumn('base_seq', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createTable('items').ifNotExists()
         .addColumn('thread_id', 'text', (c) => c.notNull())

@@ -45,15 +45,25 @@ test('cold (after a restart, nothing cached): one history query whatever the cha
   }
   await sb.close();
   const reads: string[] = [];
-  sb = await startSwitchboard(providers, {}, { dbPath, onSql: (sql) => { if (/^\s*SELECT/i.test(sql)) reads.push(sql); } });
+  sb = await startSwitchboard(providers, {}, { dbPath, onSql: (sql) => { if (/^\s*(SELECT|WITH)/i.test(sql)) reads.push(sql); } });
   try {
     // forks from turn 2 and from turn 30 (both cold)
     for (const from of [2, 30]) {
       reads.length = 0;
       await sb.client().responses.create({ model: 'p/m', input: 'x', previous_response_id: ids[from] });
-      assert.equal(reads.filter((q) => /FROM items/i.test(q)).length, 1, `one history query from turn ${from}: ${reads.join(' | ')}`);
+      assert.equal(reads.filter((q) => /FROM items|JOIN items/i.test(q)).length, 1, `one history query from turn ${from}: ${reads.join(' | ')}`);
       assert.equal(fake.received.at(-1)!.body.messages.length, from * 2 + 1);
     }
+    // forks of forks: f1 forks the main thread at turn 10, f2 extends f1, f3 forks f1's thread again
+    const f1 = (await sb.client().responses.create({ model: 'p/m', input: 'f1', previous_response_id: ids[10] })).id;
+    await sb.client().responses.create({ model: 'p/m', input: 'f2', previous_response_id: f1 });
+    await sb.close();
+    sb = await startSwitchboard(providers, {}, { dbPath, onSql: (sql) => { if (/^\s*(SELECT|WITH)/i.test(sql)) reads.push(sql); } });
+    reads.length = 0;
+    await sb.client().responses.create({ model: 'p/m', input: 'f3', previous_response_id: f1 });
+    assert.equal(reads.filter((q) => /FROM items|JOIN items/i.test(q)).length, 1, 'one history query two forks deep');
+    const users = fake.received.at(-1)!.body.messages.filter((m: any) => m.role === 'user').map((m: any) => m.content);
+    assert.deepEqual(users, [...Array.from({ length: 10 }, (_, i) => `t${i + 1}`), 'f1', 'f3']);
   } finally {
     await sb.close();
     await fake.close();
