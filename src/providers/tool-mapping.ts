@@ -122,3 +122,24 @@ export function historyResult(item: Item): { callId: string; output: unknown } |
   }
   return null;
 }
+
+/** The vendor-facing name of a tool reference (`{type, name, namespace?}`), as flattenTools names it. */
+export function flatNameOf(entry: Record<string, unknown>): string {
+  const name = String(entry.name);
+  return typeof entry.namespace === 'string' && entry.namespace ? `${entry.namespace}${NAMESPACE_SEP}${name}` : name;
+}
+
+/** `allowed_tools` entries name functions (optionally with a namespace), custom tools, or whole namespaces. */
+export function allowedFlatNames(flat: FlattenedTools, entries: Record<string, unknown>[]): Set<string> {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type === 'function' || entry.type === 'custom') {
+      names.add(flatNameOf(entry));
+    } else if (entry.type === 'namespace') {
+      for (const [flatName, origin] of flat.origins) {
+        if (origin.namespace === entry.name) names.add(flatName);
+      }
+    }
+  }
+  return names;
+}

@@ -138,3 +138,17 @@ export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: AbortSi
   parser.feed(decoder.decode());
   while (queue.length) yield queue.shift()!;
 }
+
+/** One SSE `data:` payload as a JSON object; anything else is the upstream's fault (`upstream_bad_response`). */
+export function parseJsonChunk<T>(data: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw new UpstreamError(`upstream sent a malformed stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UpstreamError(`upstream sent an unexpected stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
+  }
+  return parsed as T;
+}

@@ -26,6 +26,7 @@ import { UpstreamError } from '../../api/errors.js';
 import { customInputFromArguments, originOf, type FlattenedTools } from '../tool-mapping.js';
 import type { ModelEvent, Usage } from '../types.js';
 import type { SseMessage } from '../upstream-http.js';
+import { parseJsonChunk } from '../upstream-http.js';
 import { syntheticCallId } from './call-ids.js';
 import type { GeminiPart, GeminiResponseChunk, GeminiUsageWire } from './gemini-wire-types.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
@@ -49,18 +50,6 @@ export async function* mapGeminiStream(sse: AsyncIterable<SseMessage>, opts: Gem
   yield* state.onEnd();
 }
 
-export function parseChunk(data: string): GeminiResponseChunk {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    throw new UpstreamError(`upstream sent a malformed stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UpstreamError(`upstream sent an unexpected stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  return parsed as GeminiResponseChunk;
-}
 
 /** Which kind of streamed content the last part continued. */
 type Run = 'none' | 'thought' | 'text';
@@ -225,4 +214,8 @@ function streamedError(e: NonNullable<GeminiResponseChunk['error']>): UpstreamEr
   const code = num(e.code);
   const status = code !== undefined && code >= 400 && code < 600 ? code : null;
   return new UpstreamError(`upstream failed mid-stream: ${message}`, { status, code: 'upstream_error' });
+}
+
+export function parseChunk(data: string): GeminiResponseChunk {
+  return parseJsonChunk<GeminiResponseChunk>(data);
 }

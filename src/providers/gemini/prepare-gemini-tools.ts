@@ -18,6 +18,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { ToolChoice } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
+import { allowedFlatNames, flatNameOf } from '../tool-mapping.js';
 import { convertToolParameters } from './convert-json-schema.js';
 import type { GeminiFunctionDeclaration, GeminiRequestBody, GeminiToolConfig } from './gemini-wire-types.js';
 
@@ -64,22 +65,3 @@ export function prepareGeminiTools(
   return out;
 }
 
-function flatNameOf(entry: Record<string, unknown>): string {
-  const name = String(entry.name);
-  return typeof entry.namespace === 'string' && entry.namespace ? `${entry.namespace}__${name}` : name;
-}
-
-/** Allowed entries name functions (optionally with a namespace), custom tools, or whole namespaces. */
-function allowedFlatNames(flat: FlattenedTools, entries: Record<string, unknown>[]): Set<string> {
-  const names = new Set<string>();
-  for (const entry of entries) {
-    if (entry.type === 'function' || entry.type === 'custom') {
-      names.add(flatNameOf(entry));
-    } else if (entry.type === 'namespace') {
-      for (const [flatName, origin] of flat.origins) {
-        if (origin.namespace === entry.name) names.add(flatName);
-      }
-    }
-  }
-  return names;
-}

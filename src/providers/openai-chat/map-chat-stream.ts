@@ -12,6 +12,7 @@ import { UpstreamError } from '../../api/errors.js';
 import { customInputFromArguments, originOf, type FlattenedTools, type ToolOrigin } from '../tool-mapping.js';
 import type { FinishReason, ModelEvent, Usage } from '../types.js';
 import type { SseMessage } from '../upstream-http.js';
+import { parseJsonChunk } from '../upstream-http.js';
 import type { ChatChunk, ChatChunkChoice, ChatToolCallDelta, ChatUsageWire } from './chat-wire-types.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
 
@@ -46,18 +47,6 @@ export async function* mapChatStream(sse: AsyncIterable<SseMessage>, tools: Flat
   yield* state.onEnd();
 }
 
-function parseChunk(data: string): ChatChunk {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    throw new UpstreamError(`upstream sent a malformed stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UpstreamError(`upstream sent an unexpected stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  return parsed as ChatChunk;
-}
 
 class ChatStreamState {
   private modelSent = false;
@@ -221,4 +210,8 @@ function streamedError(chunk: ChatChunk): UpstreamError | null {
   const code = typeof detail.code === 'number' ? detail.code : typeof detail.status === 'number' ? detail.status : null;
   const status = code !== null && code >= 400 && code < 600 ? code : null;
   return new UpstreamError(`upstream failed mid-stream: ${message}`, { status, code: 'upstream_error' });
+}
+
+function parseChunk(data: string): ChatChunk {
+  return parseJsonChunk<ChatChunk>(data);
 }
