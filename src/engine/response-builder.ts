@@ -7,7 +7,9 @@ import { newId } from '../api/ids.js';
 import type { FunctionCallItem, Item, MessageItem, OtherItem, ReasoningItem } from '../api/items.js';
 import { presentItem, type ResponseObject, type ResponseStatus } from '../api/response-object.js';
 import type { FinishReason, ModelEvent, Usage } from '../providers/types.js';
+import { snapshotItem } from './item-snapshot.js';
 import { tagSignature } from './reasoning-state.js';
+import { addUsage, toWireUsage } from './usage.js';
 
 function untag(tagged: string, kind: string | undefined): string {
   return kind ? tagged.slice(tagSignature(kind, '').length) : tagged;
@@ -425,38 +427,4 @@ export class ResponseBuilder {
     if (this.held) this.held.push(event);
     else this.sink(event);
   }
-}
-
-/**
- * A copy of an item as it is now, for an event: the builder keeps mutating its own item (and the event may be
- * held, or read by the SDK by reference), so the item and its part arrays are copied — parts themselves are
- * replaced, never mutated, once a part is done, and are plain strings-and-arrays objects.
- */
-function snapshotItem<T extends Item>(item: T): T {
-  const copy = { ...item } as Record<string, unknown>;
-  for (const key of ['content', 'summary'] as const) {
-    const v = copy[key];
-    if (Array.isArray(v)) copy[key] = v.map((p) => ({ ...p }));
-  }
-  return copy as T;
-}
-
-function addUsage(a: Usage | null, b: Usage): Usage {
-  if (!a) return b;
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cachedTokens: (a.cachedTokens ?? 0) + (b.cachedTokens ?? 0),
-    reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0),
-  };
-}
-
-export function toWireUsage(u: Usage) {
-  return {
-    input_tokens: u.inputTokens,
-    input_tokens_details: { cached_tokens: u.cachedTokens ?? 0 },
-    output_tokens: u.outputTokens,
-    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
-    total_tokens: u.inputTokens + u.outputTokens,
-  };
 }
