@@ -29,7 +29,7 @@ export function createOpenAIChatProvider(config: ProviderConfig): Provider {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = buildChatRequest(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported });
       const sse = await client.postSse('/chat/completions', body, authHeaders, request.signal);
-      return mapChatStream(sse, tools);
+      return mapChatStream(sse, tools, { reasoningAsSummary: request.params.reasoning?.summary != null });
     },
   };
 }

@@ -26,8 +26,17 @@ interface OpenCall {
   ended: boolean;
 }
 
-export async function* mapChatStream(sse: AsyncIterable<SseMessage>, tools: FlattenedTools): AsyncGenerator<ModelEvent> {
-  const state = new ChatStreamState(tools);
+/**
+ * `reasoningAsSummary`: the client asked for reasoning summaries (`reasoning.summary`), which Chat Completions
+ * cannot produce; the server's raw reasoning is then reported as the summary — the only reasoning text there
+ * is — so clients that show only summaries (Codex) show it.
+ */
+export async function* mapChatStream(
+  sse: AsyncIterable<SseMessage>,
+  tools: FlattenedTools,
+  opts: { reasoningAsSummary?: boolean } = {},
+): AsyncGenerator<ModelEvent> {
+  const state = new ChatStreamState(tools, opts.reasoningAsSummary === true);
   let done = false;
   try {
     for await (const message of sse) {
@@ -56,7 +65,7 @@ class ChatStreamState {
   private finish: { reason: FinishReason; rawReason?: string } | null = null;
   private usage: Usage | null = null;
 
-  constructor(private readonly tools: FlattenedTools) {}
+  constructor(private readonly tools: FlattenedTools, private readonly reasoningAsSummary: boolean) {}
 
   *onChunk(chunk: ChatChunk): Generator<ModelEvent> {
     const error = streamedError(chunk);
@@ -74,7 +83,7 @@ class ChatStreamState {
     const reasoning = nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning);
     if (reasoning) {
       this.reasoningOpen = true;
-      yield { type: 'reasoning-delta', delta: reasoning };
+      yield this.reasoningAsSummary ? { type: 'reasoning-summary-delta', delta: reasoning } : { type: 'reasoning-delta', delta: reasoning };
     }
     const content = nonEmpty(delta.content);
     if (content) {
