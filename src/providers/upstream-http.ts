@@ -59,7 +59,7 @@ export class UpstreamClient {
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     const text = await readText(res.body).catch(() => '');
-    const retryAfter = headerValue(res.headers['retry-after']);
+    const retryAfter = headerValue(res.headers['retry-after']) ?? retryDelayInBody(text);
     throw new UpstreamError(extractErrorMessage(text, res.statusCode), { status: res.statusCode, retryAfter });
   }
 
@@ -70,6 +70,12 @@ export class UpstreamClient {
 
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/** Google puts the wait in the error body (`google.rpc.RetryInfo`: `"retryDelay": "37s"`), not in a header. */
+function retryDelayInBody(text: string): string | null {
+  const m = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(text);
+  return m ? String(Math.ceil(Number(m[1]))) : null;
 }
 
 function headerValue(v: string | string[] | undefined): string | null {

@@ -604,6 +604,16 @@ describe('gemini provider against a fake Gemini API', () => {
       assert.equal(err.toApiError('google').status, 429);
       return true;
     });
+    // Google's own 429 carries the wait in the body (RetryInfo), not in a header
+    fake.enqueue({ kind: 'error', status: 429, body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '36.5s' },
+    ] } } });
+    await assert.rejects(run([user('x')]), (err: unknown) => {
+      assert.ok(err instanceof UpstreamError);
+      assert.equal(err.retryAfter, '37');
+      assert.equal(err.message, 'Quota exceeded');
+      return true;
+    });
     fake.enqueue({ kind: 'error', status: 500, message: 'An internal error has occurred.' });
     await assert.rejects(run([user('x')]), (err: unknown) => {
       assert.ok(err instanceof UpstreamError);
