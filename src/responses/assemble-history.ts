@@ -40,14 +40,28 @@ export async function assembleHistory(
   return { previous, history, input: await resolveReferences(store, ctx, input) };
 }
 
+/**
+ * `item_reference`s become the stored items they name. So do reasoning items sent by id without their
+ * `encrypted_content`: clients that keep their own history (the OpenAI Agents SDK) resend reasoning that way
+ * and rely on the server's stored copy, as OpenAI does with `store: true` — and a vendor like Anthropic
+ * needs the signed block back. Such an item not found in the store is left as sent.
+ */
 async function resolveReferences(store: ResponseStore, ctx: RequestContext, input: Item[]): Promise<Item[]> {
-  const refs = input.filter((i) => i.type === 'item_reference').map((i) => String(i.id));
+  const refs = input.filter((i) => i.type === 'item_reference' || isBareReasoning(i)).map((i) => String(i.id));
   if (!refs.length) return input;
   const found = await store.findItems(ctx, refs);
   return input.map((item, index) => {
+    if (isBareReasoning(item)) {
+      const stored = found.get(String(item.id));
+      return stored?.type === 'reasoning' && stored.encrypted_content ? stored : item;
+    }
     if (item.type !== 'item_reference') return item;
     const resolved = found.get(String(item.id));
     if (!resolved) throw invalidRequest(`Item with id '${String(item.id)}' not found.`, `input[${index}].id`, 'item_not_found');
     return resolved;
   });
+}
+
+function isBareReasoning(item: Item): boolean {
+  return item.type === 'reasoning' && typeof item.id === 'string' && !item.encrypted_content;
 }

@@ -1,11 +1,13 @@
 /**
  * End to end with the Vercel AI SDK (`ai` + `@ai-sdk/openai`, its Responses-API model) as the client, unmodified
  * but for the base URL, Switchboard in between, and fake Chat-Completions / Anthropic upstreams on loopback.
- * Every request the SDK sends to Switchboard and every answer it gets are recorded (through the SDK's own
- * `fetch` option) so a failure shows exactly what went over the wire.
+ * Every request body the SDK sends to Switchboard is recorded (through the SDK's own `fetch` option), so the
+ * tests assert what the client put on the wire as well as what the fake upstream received; every TCP connection
+ * is recorded too, and must stay on loopback.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
@@ -22,7 +24,16 @@ let openai: ReturnType<typeof createOpenAI>;
 /** What the SDK sent to Switchboard (parsed JSON bodies of POST /v1/responses), newest last. */
 const sent: any[] = [];
 
+/** Every host a TCP connection was opened to in this process: all must be loopback. */
+const connectedHosts = new Set<string>();
+const realConnect = net.Socket.prototype.connect;
+
 before(async () => {
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: any[]) {
+    const opts = Array.isArray(args[0]) ? args[0][0] : args[0];
+    connectedHosts.add(typeof opts === 'object' && opts ? String(opts.host ?? opts.path ?? 'localhost') : String(args[1] ?? 'localhost'));
+    return (realConnect as any).apply(this, args);
+  } as typeof realConnect;
   chat = await startFakeChatCompletions();
   anthropic = await startFakeAnthropic();
   sb = await startSwitchboard({
@@ -40,7 +51,10 @@ before(async () => {
     },
   });
 });
-after(async () => { if (process.env.DUMP_SENT) console.error(JSON.stringify(sent, null, 1)); await sb.close(); await chat.close(); await anthropic.close(); });
+after(async () => {
+  net.Socket.prototype.connect = realConnect;
+  await sb.close(); await chat.close(); await anthropic.close();
+});
 
 /** A per-test bound: nothing here may hang the suite. */
 const bounded = () => AbortSignal.timeout(10_000);
@@ -58,7 +72,7 @@ const weather = () => {
   return { calls, tool: t };
 };
 
-describe('Vercel AI SDK (openai.responses) against Switchboard', () => {
+describe('Vercel AI SDK (openai.responses) against Switchboard', { timeout: 60_000 }, () => {
   test('generateText: text, finish reason, usage numbers, response id', async () => {
     chat.enqueue({ kind: 'reply', text: 'Hello from the fake.', usage: { input: 11, output: 7, cached: 3 } });
     const r = await generateText({ model: openai.responses('vllm/m'), prompt: 'say hello', abortSignal: bounded() });
@@ -263,5 +277,70 @@ describe('Vercel AI SDK (openai.responses) against Switchboard', () => {
       ? results.content[0].content
       : results.content[0].content.map((c: any) => c.text).join('');
     assert.deepEqual(JSON.parse(resultText), { forecast: 'sunny in Rome', celsius: 21 });
+  });
+  /**
+   * Anthropic extended thinking + a tool call, then the tool result: Anthropic requires the turn's thinking
+   * block back, unmodified and with its signature, before the tool_use. `forceReasoning` makes the SDK send
+   * `reasoning` for a model id it does not recognise as an OpenAI reasoning model.
+   */
+  async function thinkingToolRound(openaiOptions: Record<string, any>, streamed: boolean) {
+    anthropic.enqueue(
+      { kind: 'reply', reasoning: 'The user wants Rome; call weather.', reasoningSignature: 'U0lHLXJvbWU=', toolCalls: [{ id: 'toolu_t1', name: 'weather', arguments: '{"city":"Rome"}' }] },
+      { kind: 'reply', text: 'Rome is sunny.' },
+    );
+    const w = weather();
+    const from = anthropic.received.length;
+    const args = {
+      model: openai.responses('claude/claude-sonnet-4-5'),
+      prompt: 'Weather in Rome?',
+      tools: { weather: w.tool },
+      stopWhen: stepCountIs(3),
+      providerOptions: { openai: { forceReasoning: true, reasoningEffort: 'low', ...openaiOptions } },
+      abortSignal: bounded(),
+    };
+    let text: string;
+    if (streamed) {
+      const result = streamText(args);
+      for await (const p of result.fullStream) if (p.type === 'error') throw p.error;
+      text = await result.text;
+    } else {
+      text = (await generateText(args)).text;
+    }
+    assert.equal(text, 'Rome is sunny.');
+    assert.deepEqual(w.calls, [{ city: 'Rome' }]);
+    const reqs = anthropic.received.slice(from).map((q) => q.body);
+    assert.equal(reqs.length, 2);
+    assert.equal(reqs[0].thinking.type, 'enabled');
+    return { secondInput: sent.at(-1).input as any[], assistant: reqs[1].messages[1] };
+  }
+
+  test('Anthropic thinking + tool (store on, streamed): the SDK sends item_reference, the signed thinking block goes back', async () => {
+    const { secondInput, assistant } = await thinkingToolRound({}, true);
+    assert.deepEqual(secondInput.map((i) => i.type ?? 'message'), ['message', 'item_reference', 'function_call', 'function_call_output']);
+    assert.match(secondInput[1].id, /^rs_/);
+    assert.deepEqual(assistant.content[0], { type: 'thinking', thinking: 'The user wants Rome; call weather.', signature: 'U0lHLXJvbWU=' });
+    assert.equal(assistant.content[1].type, 'tool_use');
+  });
+
+  test('Anthropic thinking + tool (store: false, reasoningSummary auto): the resent reasoning item restores the thinking block', async () => {
+    const { secondInput, assistant } = await thinkingToolRound({ store: false, reasoningSummary: 'auto' }, false);
+    assert.equal(sent.at(-1).store, false);
+    assert.deepEqual(sent.at(-1).include, ['reasoning.encrypted_content']);
+    const reasoning = secondInput.find((i) => i.type === 'reasoning');
+    assert.match(reasoning.encrypted_content, /^sb:anthropic:/, 'opaque, tagged with the vendor that issued it');
+    assert.deepEqual(reasoning.summary, [{ type: 'summary_text', text: 'The user wants Rome; call weather.' }]);
+    assert.deepEqual(assistant.content[0], { type: 'thinking', thinking: 'The user wants Rome; call weather.', signature: 'U0lHLXJvbWU=' });
+  });
+
+  test('Anthropic thinking + tool (store: false, no reasoningSummary): the thinking text survives the round trip inside encrypted_content', async () => {
+    const { secondInput, assistant } = await thinkingToolRound({ store: false }, false);
+    const reasoning = secondInput.find((i) => i.type === 'reasoning');
+    assert.match(reasoning.encrypted_content, /^sb:anthropic:/, 'opaque, tagged with the vendor that issued it');
+    assert.deepEqual(assistant.content[0], { type: 'thinking', thinking: 'The user wants Rome; call weather.', signature: 'U0lHLXJvbWU=' });
+  });
+
+  test('no connection left loopback (no telemetry, no gateway, no downloads)', () => {
+    assert.ok(connectedHosts.size > 0);
+    for (const host of connectedHosts) assert.ok(['127.0.0.1', 'localhost', '::1'].includes(host), `connected to ${host}`);
   });
 });

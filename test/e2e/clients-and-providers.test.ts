@@ -141,7 +141,7 @@ describe('Anthropic thinking round-trip through Switchboard', () => {
       model: 'anthropic/claude-sonnet-4-5', input: 'weather?', tools: tools as any, reasoning: { effort: 'low' },
       store: false, include: ['reasoning.encrypted_content'],
     });
-    assert.equal((r1.output[0] as any).encrypted_content, 'sb:anthropic:c2lnLTI=');
+    assert.match((r1.output[0] as any).encrypted_content, /^sb:anthropic:/);
     await client.responses.create({
       model: 'anthropic/claude-sonnet-4-5', tools: tools as any, reasoning: { effort: 'low' }, store: false,
       input: [{ role: 'user', content: 'weather?' }, ...(r1.output as any[]), { type: 'function_call_output', call_id: 'toolu_2', output: 'sunny' }],

@@ -2,6 +2,7 @@
  * The `anthropic` provider against the fake Anthropic Messages API over real HTTP: the ModelEvents it yields
  * and the exact request the fake received.
  */
+import { decodeThinkingState, encodeThinking } from '../../src/providers/anthropic/thinking-state-encoding.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, UpstreamError } from '../../src/api/errors.js';
@@ -286,7 +287,9 @@ describe('anthropic provider: tool use with thinking', () => {
     assert.deepEqual(kinds.slice(0, 1), ['metadata']);
     assert.equal(joined(turn1, 'reasoning-delta'), 'I should check the weather.');
     const sigAt = kinds.indexOf('reasoning-signature');
-    assert.deepEqual(turn1[sigAt], { type: 'reasoning-signature', signature });
+    // the signature is sealed together with the thinking text it signs (thinking-state-encoding.ts)
+    const sealed = decodeThinkingState((turn1[sigAt] as { signature: string }).signature);
+    assert.equal(sealed.kind === 'thinking' && sealed.signature, signature);
     assert.deepEqual(turn1[sigAt + 1], { type: 'reasoning-end' });
     assert.ok(kinds.lastIndexOf('reasoning-delta') < sigAt, 'signature after the thinking text');
     assert.equal(joined(turn1, 'text-delta'), 'Let me check.');
@@ -306,7 +309,8 @@ describe('anthropic provider: tool use with thinking', () => {
 
     const outputItems = itemsFromEvents(turn1);
     assert.deepEqual(outputItems.map((i) => i.type), ['reasoning', 'message', 'function_call']);
-    assert.equal((outputItems[0] as ReasoningItem).encrypted_content, signature);
+    const state = decodeThinkingState(String((outputItems[0] as ReasoningItem).encrypted_content));
+    assert.deepEqual(state, { kind: 'thinking', signature, text: (outputItems[0] as any).content?.[0]?.text ?? (outputItems[0] as any).summary?.[0]?.text });
 
     fake.enqueue({ kind: 'reply', text: 'It is 18C in Paris.' });
     const turn2 = await run(request([user('Weather in Paris?'), ...outputItems, output('toolu_01', '18C')], params));
@@ -450,7 +454,7 @@ describe('anthropic provider: tool use with thinking', () => {
       { type: 'reasoning-end' },
       { type: 'reasoning-summary-delta', delta: 'Hmm, ' },
       { type: 'reasoning-summary-delta', delta: 'simple.' },
-      { type: 'reasoning-signature', signature: 'EqSecond==' },
+      { type: 'reasoning-signature', signature: encodeThinking('EqSecond==', 'Hmm, simple.') },
       { type: 'reasoning-end' },
       { type: 'text-delta', delta: '42' },
       { type: 'usage', usage: { inputTokens: 15, outputTokens: 12, cachedTokens: 5 } },

@@ -167,6 +167,8 @@ function thinkingBlock(item: ReasoningItem): AnthropicContentBlock | null {
   if (typeof encrypted !== 'string' || encrypted === '') return null;
   const state = decodeThinkingState(encrypted);
   if (state.kind === 'redacted') return { type: 'redacted_thinking', data: state.data };
+  // The text sealed with the signature is the exact original; the item's own text is the fallback.
+  if (state.text !== undefined) return { type: 'thinking', thinking: state.text, signature: state.signature };
   const content = Array.isArray(item.content) ? item.content : [];
   const text = content.length > 0
     ? content.map((c) => c.text ?? '').join('')

@@ -30,12 +30,12 @@ import type { ModelEvent, Usage } from '../types.js';
 import type { SseMessage } from '../upstream-http.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-wire-types.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
-import { encodeRedactedThinking } from './thinking-state-encoding.js';
+import { encodeRedactedThinking, encodeThinking } from './thinking-state-encoding.js';
 
 type BlockState =
   | { kind: 'text' }
   | { kind: 'tool'; callId: string; custom: boolean; args: string; startInput: unknown }
-  | { kind: 'thinking'; signature: string }
+  | { kind: 'thinking'; signature: string; text: string }
   | { kind: 'redacted' }
   | { kind: 'other' };
 
@@ -114,7 +114,7 @@ function* startBlock(ev: AnthropicStreamEvent, blocks: Map<number, BlockState>, 
       return;
     }
     case 'thinking':
-      blocks.set(index, { kind: 'thinking', signature: cb.signature ?? '' });
+      blocks.set(index, { kind: 'thinking', signature: cb.signature ?? '', text: cb.thinking ?? '' });
       if (cb.thinking) yield thinkingDelta(cb.thinking, opts);
       return;
     case 'redacted_thinking':
@@ -136,6 +136,7 @@ function* blockDelta(ev: AnthropicStreamEvent, blocks: Map<number, BlockState>, 
     block.args += d.partial_json;
     if (!block.custom) yield { type: 'tool-call-delta', callId: block.callId, delta: d.partial_json };
   } else if (d.type === 'thinking_delta' && block.kind === 'thinking' && d.thinking) {
+    block.text += d.thinking;
     yield thinkingDelta(d.thinking, opts);
   } else if (d.type === 'signature_delta' && block.kind === 'thinking' && d.signature) {
     block.signature += d.signature;
@@ -157,7 +158,7 @@ function* stopBlock(ev: AnthropicStreamEvent, blocks: Map<number, BlockState>): 
       yield { type: 'tool-call-end', callId: block.callId, arguments: args };
     }
   } else if (block.kind === 'thinking') {
-    if (block.signature) yield { type: 'reasoning-signature', signature: block.signature };
+    if (block.signature) yield { type: 'reasoning-signature', signature: encodeThinking(block.signature, block.text) };
     yield { type: 'reasoning-end' };
   } else if (block.kind === 'redacted') {
     yield { type: 'reasoning-end' };
