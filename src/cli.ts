@@ -41,7 +41,7 @@ async function main() {
       `  providers: ${providers}\n` +
       (config.apiKeys.length
         ? `  auth: ${config.apiKeys.length} API key(s) required on /v1\n`
-        : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS to expose it\n'),
+        : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS and SWITCHBOARD_HOST to expose it\n'),
   );
   const shutdown = () => { void running.close().then(() => process.exit(0)); };
   process.on('SIGINT', shutdown);
