@@ -1,7 +1,7 @@
 /**
- * Group commit for SQLite: writes queued during one event-loop turn share one transaction (one WAL commit),
- * each inside its own savepoint, so one failing write rolls back alone and the others still commit. Under
- * load this turns N commits into one; alone, a write waits no more than a `setImmediate`.
+ * Group commit for SQLite: writes queued during one event-loop turn share one transaction (one WAL commit).
+ * One failing write never takes the others down: the batch is then replayed one transaction per write.
+ * Under load this turns N commits into one; alone, a write waits no more than a `setImmediate`.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -37,21 +37,24 @@ export class GroupCommit {
     }
     const jobs = this.queue;
     this.queue = [];
-    const results: { ok: boolean; value: unknown }[] = [];
+    // Fast path: every job in one transaction, no savepoints (two statements less per job). If any job throws,
+    // that transaction rolls back as a whole and each job runs again in a transaction of its own, so one bad
+    // write fails alone. Jobs are pure functions of their inputs, so running one twice is safe.
+    const values: unknown[] = [];
     try {
       this.db.transaction(() => {
-        for (const job of jobs) {
-          try {
-            results.push({ ok: true, value: this.db.transaction(job.run)() }); // nested: a savepoint
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
-        }
+        for (const job of jobs) values.push(job.run());
       })();
-    } catch (err) {
-      for (const job of jobs) job.reject(err); // the commit itself failed: nothing was written
+    } catch {
+      for (const job of jobs) {
+        try {
+          job.resolve(this.db.transaction(job.run)());
+        } catch (err) {
+          job.reject(err);
+        }
+      }
       return;
     }
-    jobs.forEach((job, i) => (results[i].ok ? job.resolve(results[i].value) : job.reject(results[i].value)));
+    jobs.forEach((job, i) => job.resolve(values[i]));
   }
 }
