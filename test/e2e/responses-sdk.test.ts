@@ -99,6 +99,25 @@ describe('create', () => {
     assert.equal(stored.status, 'completed');
   });
 
+  test('the stream() helper also accepts reasoning (summary and reasoning_text), refusals and parallel tool calls', async () => {
+    fake.enqueue({ kind: 'reply', reasoning: 'think first', text: 'answer', usage: { input: 5, output: 9, reasoning: 3 } });
+    const withSummary = await client.responses.stream({ model: 'vllm/qwen3-8b', input: 'x', reasoning: { summary: 'auto' } }).finalResponse();
+    assert.deepEqual(withSummary.output.map((o) => o.type), ['reasoning', 'message']);
+    assert.equal((withSummary.output[0] as any).summary[0].text, 'think first');
+    fake.enqueue({ kind: 'reply', reasoning: 'raw thoughts', text: 'answer' });
+    const raw = await client.responses.stream({ model: 'vllm/qwen3-8b', input: 'x' }).finalResponse();
+    assert.equal((raw.output[0] as any).content[0].text, 'raw thoughts');
+    fake.enqueue({ kind: 'reply', refusal: 'I cannot help with that.' });
+    const refused = await client.responses.stream({ model: 'vllm/qwen3-8b', input: 'x' }).finalResponse();
+    const part = (refused.output[0] as any).content[0];
+    assert.deepEqual([part.type, part.refusal, (refused.output[0] as any).content.length], ['refusal', 'I cannot help with that.', 1]);
+    fake.enqueue({ kind: 'reply', toolCalls: [{ name: 'f', arguments: '{"a":1}', id: 'c1' }, { name: 'f', arguments: '{"a":2}', id: 'c2' }] });
+    const calls = await client.responses.stream({
+      model: 'vllm/qwen3-8b', input: 'x', tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: false }],
+    }).finalResponse();
+    assert.deepEqual(calls.output.map((o: any) => [o.type, o.call_id, o.arguments]), [['function_call', 'c1', '{"a":1}'], ['function_call', 'c2', '{"a":2}']]);
+  });
+
   test('create with stream: true through the SDK iterates typed events', async () => {
     const stream = await client.responses.create({ model: 'vllm/qwen3-8b', input: 'iter', stream: true });
     const types: string[] = [];
