@@ -154,6 +154,30 @@ describe('auth', () => {
   });
 });
 
+describe('tenants', () => {
+  test('keys of different tenants never see each other\'s responses, items or history', async () => {
+    const multi = await startSwitchboard({
+      auth: { api_keys: [{ key: 'sk-a', tenant: 'team-a' }, { key: 'sk-b', tenant: 'team-b' }] },
+      providers: [{ name: 'vllm', kind: 'openai-chat', base_url: fake.baseUrl }],
+    });
+    try {
+      const a = multi.client({ apiKey: 'sk-a' });
+      const b = multi.client({ apiKey: 'sk-b' });
+      const r = await a.responses.create({ model: 'vllm/m', input: 'secret of team a' });
+      assert.equal((await a.responses.retrieve(r.id)).id, r.id);
+      await assert.rejects(b.responses.retrieve(r.id), (e: any) => e.status === 404);
+      await assert.rejects(b.responses.inputItems.list(r.id), (e: any) => e.status === 404);
+      await assert.rejects(b.responses.delete(r.id), (e: any) => e.status === 404);
+      await assert.rejects(b.responses.create({ model: 'vllm/m', input: 'x', previous_response_id: r.id }), (e: any) => e.status === 400);
+      const bad = await b.responses.create({ model: 'vllm/m', input: [{ type: 'item_reference', id: r.output[0].id! }] }).catch((e) => e);
+      assert.equal(bad.status, 400);
+      assert.equal((await a.responses.retrieve(r.id)).status, 'completed', 'still there for its owner');
+    } finally {
+      await multi.close();
+    }
+  });
+});
+
 describe('models', () => {
   test('GET /v1/models lists configured provider models and aliases', async () => {
     const s = await startSwitchboard({
