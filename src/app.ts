@@ -12,6 +12,7 @@ import { SafeFetcher } from './content/safe-fetch.js';
 import { FileService } from './files/file-service.js';
 import { FileStore } from './files/file-store.js';
 import { ResponseStore } from './store/response-store.js';
+import { InThreadWriter } from './store/sqlite-writer.js';
 import type { Database } from './store/schema.js';
 
 export interface RunningServer {
@@ -29,7 +30,8 @@ export async function startServer(
   opts: { plugins?: KyselyPlugin[]; onSql?: (sql: string) => void } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.plugins ?? [], opts.onSql);
-  const store = new ResponseStore(raw);
+  const writer = new InThreadWriter(raw);
+  const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
   const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
@@ -60,6 +62,7 @@ export async function startServer(
       clearInterval(sweep);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await writer.close();
       await db.destroy();
     },
   };

@@ -13,13 +13,7 @@ export async function openSqlite(
 ): Promise<{ db: Kysely<Database>; raw: BetterSqlite3.Database }> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path, onSql ? { verbose: (message) => onSql(String(message)) } : {});
-  raw.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit survives a process crash; only an OS crash / power loss can lose the last ones.
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma('cache_size = -65536'); // 64 MiB page cache
-  raw.pragma('temp_store = MEMORY');
+  configureConnection(raw);
 
   // Kysely prepares every query anew; caching statements by SQL text saves the parse on the hot path.
   const cache = new Map<string, BetterSqlite3.Statement>();
@@ -44,4 +38,15 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** Settings every connection to the store gets. */
+export function configureConnection(raw: BetterSqlite3.Database): void {
+  raw.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit survives a process crash; only an OS crash / power loss can lose the last ones.
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('cache_size = -65536'); // 64 MiB page cache
+  raw.pragma('temp_store = MEMORY');
 }

@@ -1,7 +1,8 @@
 /**
  * The response repository for the embedded SQLite store: prepared better-sqlite3 statements, no query
- * builder on the hot path. (Kysely still runs the migrations and the low-traffic tables; it cost ~8% CPU per
- * request here, and its async transactions cannot share a group commit.)
+ * builder on the hot path (Kysely still runs the migrations and the low-traffic tables; it cost ~8% CPU per
+ * request here, and its async transactions cannot share a group commit). Reads run here; writes are data
+ * (sqlite-writes.ts) handed to a Writer — a writer thread for a file database.
  *
  * A response is written once, when it ends: its input and output items, the final Response and its event
  * log, in one transaction shared with the other responses finishing in the same event-loop turn (group
@@ -9,12 +10,11 @@
  * unfinished response — never half of a finished one.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { ResponseObject } from '../api/response-object.js';
-import { GroupCommit } from './group-commit.js';
 import { HistoryCache } from './history-cache.js';
 import type { RequestContext } from './request-context.js';
+import type { Writer } from './sqlite-writer.js';
 
 export interface StoredResponse {
   id: string;
@@ -45,23 +45,14 @@ interface ResponseRow {
 interface Live { tenant: string; response: ResponseObject; request: Record<string, unknown> }
 
 export class ResponseStore {
-  private readonly writes: GroupCommit;
   private readonly cache = new HistoryCache();
   private readonly live = new Map<string, Live>();
   private readonly q;
 
-  constructor(private readonly db: BetterSqlite3.Database) {
-    this.writes = new GroupCommit(db);
+  /** Reads run on `db` (the main thread's connection); every write goes through `writer`. */
+  constructor(db: BetterSqlite3.Database, private readonly writer: Writer) {
     this.q = {
-      insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
-        background, thread_id, input_start, output_start, end_seq, request, response)
-        VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
-        @input_start, @output_start, @end_seq, @request, @response)`),
       getResponse: db.prepare('SELECT * FROM responses WHERE id = ? AND tenant = ?'),
-      bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
-      insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertItem: db.prepare('INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertEventLog: db.prepare('INSERT INTO event_logs (response_id, events) VALUES (?, ?)'),
       range: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? ORDER BY seq').pluck(),
       // Walk up the forks (each ancestor contributes [base_seq, child's parent_end)), then read the ranges.
       history: db.prepare(`WITH RECURSIVE lineage(id, parent_id, parent_end, lo, hi) AS (
@@ -76,10 +67,6 @@ export class ResponseStore {
       pageAsc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq > ? ORDER BY seq ASC LIMIT ?').pluck(),
       pageDesc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck(),
       eventLog: db.prepare('SELECT events FROM event_logs WHERE response_id = ?').pluck(),
-      deleteResponse: db.prepare('DELETE FROM responses WHERE id = ? AND tenant = ?'),
-      deleteEvents: db.prepare('DELETE FROM event_logs WHERE response_id = ?'),
-      threadNext: db.prepare('SELECT next_seq FROM threads WHERE id = ?').pluck(),
-      deleteItems: db.prepare('DELETE FROM items WHERE thread_id = ? AND response_id = ?'),
     };
   }
 
@@ -95,24 +82,19 @@ export class ResponseStore {
     // Serialize outside the write lock: the transaction only copies strings.
     const items = [...rec.inputItems.map((i) => ['input', i] as const), ...rec.outputItems.map((i) => ['output', i] as const)]
       .map(([role, item]) => ({ role, item, id: String(item.id), json: JSON.stringify(item) }));
-    const eventLog = rec.events.length ? `[${rec.events.join(',')}]` : null;
-    // The output and the input are stored once, as item rows; the Response and request rows refer to them.
-    const responseJson = JSON.stringify({ ...rec.response, output: [] });
-    const requestJson = JSON.stringify({ ...request, input: undefined });
     const r = rec.response;
     try {
-      const { threadId, start, forkedFrom } = await this.writes.run(() => {
-        const claim = this.claimThreadRange(ctx, rec.previous, items.length);
-        items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, ctx.tenant, it.role, it.json));
-        const now = Date.now();
-        this.q.insertResponse.run({
-          id: r.id, tenant: ctx.tenant, status: r.status, model: r.model, created_at: r.created_at, updated_at: now,
-          previous_response_id: r.previous_response_id, background: r.background ? 1 : 0, thread_id: claim.threadId,
-          input_start: claim.start, output_start: claim.start + rec.inputItems.length, end_seq: claim.start + items.length,
-          request: requestJson, response: responseJson,
-        });
-        if (eventLog) this.q.insertEventLog.run(r.id, eventLog);
-        return claim;
+      const { threadId, start, forkedFrom } = await this.writer.run({
+        op: 'finish',
+        tenant: ctx.tenant,
+        response: { id: r.id, status: r.status, model: r.model, created_at: r.created_at, previous_response_id: r.previous_response_id, background: r.background },
+        items: items.map(({ role, id, json }) => ({ role, id, json })),
+        inputCount: rec.inputItems.length,
+        // The output and the input are stored once, as item rows; the Response and request rows refer to them.
+        responseJson: JSON.stringify({ ...r, output: [] }),
+        requestJson: JSON.stringify({ ...request, input: undefined }),
+        eventLog: rec.events.length ? `[${rec.events.join(',')}]` : null,
+        previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
       });
       const newItems = items.map((x) => x.item);
       if (forkedFrom) {
@@ -126,24 +108,6 @@ export class ResponseStore {
     } finally {
       this.live.delete(r.id);
     }
-  }
-
-  /**
-   * Appends to the predecessor's thread when it is the tip (compare-and-set on next_seq); otherwise forks:
-   * a new thread that refers to the predecessor's thread up to its end (nothing is copied).
-   * Runs inside the group-commit transaction.
-   */
-  private claimThreadRange(ctx: RequestContext, prev: StoredResponse | null, n: number) {
-    if (prev?.thread) {
-      const { id, endSeq } = prev.thread;
-      if (this.q.bumpThread.run(endSeq + n, id, endSeq).changes === 1) return { threadId: id, start: endSeq, forkedFrom: null };
-      const forked = newId('thr');
-      this.q.insertThread.run(forked, ctx.tenant, endSeq + n, id, endSeq, endSeq);
-      return { threadId: forked, start: endSeq, forkedFrom: { threadId: id, endSeq } };
-    }
-    const threadId = newId('thr');
-    this.q.insertThread.run(threadId, ctx.tenant, n, null, null, 0);
-    return { threadId, start: 0, forkedFrom: null };
   }
 
   /**
@@ -218,17 +182,9 @@ export class ResponseStore {
       this.live.delete(id);
       return true;
     }
-    return this.writes.run(() => {
-      const row = this.q.getResponse.get(id, ctx.tenant) as ResponseRow | undefined;
-      if (!row) return false;
-      this.q.deleteResponse.run(id, ctx.tenant);
-      this.q.deleteEvents.run(id);
-      if (row.thread_id !== null && this.q.threadNext.get(row.thread_id) === row.end_seq) {
-        this.q.deleteItems.run(row.thread_id, id);
-        this.cache.drop(row.thread_id);
-      }
-      return true;
-    });
+    const { deleted, droppedThread } = await this.writer.run({ op: 'delete', tenant: ctx.tenant, id });
+    if (droppedThread) this.cache.drop(droppedThread);
+    return deleted;
   }
 }
 

@@ -17,8 +17,10 @@ export async function startSwitchboard(
   env: Record<string, string> = {},
   opts: { plugins?: KyselyPlugin[]; dbPath?: string; onSql?: (sql: string) => void } = {},
 ): Promise<TestServer> {
-  const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? ':memory:', keepAliveMs: 0 });
-  const config = { ...base, files: { ...base.files, dir: mkdtempSync(join(tmpdir(), 'sb-files-')) } };
+  // A real SQLite file, as users run it.
+  const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
+  const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0 });
+  const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
   const running = await startServer(config, () => {}, { plugins: opts.plugins, onSql: opts.onSql });
   return {
     ...running,

@@ -1,0 +1,99 @@
+/**
+ * Every write the response store makes, as plain data (so it can cross to a writer thread) and the prepared
+ * statements that apply it. Used by both writers in sqlite-writer.ts.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { newId } from '../api/ids.js';
+
+export interface FinishOp {
+  op: 'finish';
+  tenant: string;
+  response: { id: string; status: string; model: string; created_at: number; previous_response_id: string | null; background: boolean };
+  /** Input items then output items, already serialized. */
+  items: { role: 'input' | 'output'; id: string; json: string }[];
+  inputCount: number;
+  responseJson: string;
+  requestJson: string;
+  eventLog: string | null;
+  /** The predecessor's thread position, when continuing one. */
+  previous: { threadId: string; endSeq: number } | null;
+}
+export interface DeleteOp { op: 'delete'; tenant: string; id: string }
+export type WriteOp = FinishOp | DeleteOp;
+
+export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
+export interface DeleteResult { deleted: boolean; droppedThread: string | null }
+
+export class SqliteWrites {
+  private readonly q;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.q = {
+      insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
+        background, thread_id, input_start, output_start, end_seq, request, response)
+        VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
+        @input_start, @output_start, @end_seq, @request, @response)`),
+      bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
+      insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertItem: db.prepare('INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertEventLog: db.prepare('INSERT INTO event_logs (response_id, events) VALUES (?, ?)'),
+      getResponse: db.prepare('SELECT thread_id, end_seq FROM responses WHERE id = ? AND tenant = ?'),
+      deleteResponse: db.prepare('DELETE FROM responses WHERE id = ? AND tenant = ?'),
+      deleteEvents: db.prepare('DELETE FROM event_logs WHERE response_id = ?'),
+      threadNext: db.prepare('SELECT next_seq FROM threads WHERE id = ?').pluck(),
+      deleteItems: db.prepare('DELETE FROM items WHERE thread_id = ? AND response_id = ?'),
+    };
+  }
+
+  /** Applies one write; runs inside the caller's transaction. */
+  apply(op: WriteOp): FinishResult | DeleteResult {
+    return op.op === 'finish' ? this.finish(op) : this.delete(op);
+  }
+
+  private finish(op: FinishOp): FinishResult {
+    const r = op.response;
+    const claim = this.claimThreadRange(op.tenant, op.previous, op.items.length);
+    op.items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, op.tenant, it.role, it.json));
+    this.q.insertResponse.run({
+      id: r.id, tenant: op.tenant, status: r.status, model: r.model, created_at: r.created_at, updated_at: Date.now(),
+      previous_response_id: r.previous_response_id, background: r.background ? 1 : 0, thread_id: claim.threadId,
+      input_start: claim.start, output_start: claim.start + op.inputCount, end_seq: claim.start + op.items.length,
+      request: op.requestJson, response: op.responseJson,
+    });
+    if (op.eventLog) this.q.insertEventLog.run(r.id, op.eventLog);
+    return claim;
+  }
+
+  /**
+   * Appends to the predecessor's thread when it is the tip (compare-and-set on next_seq); otherwise forks:
+   * a new thread that refers to the predecessor's thread up to its end (nothing is copied).
+   */
+  private claimThreadRange(tenant: string, prev: FinishOp['previous'], n: number): FinishResult {
+    if (prev) {
+      const { threadId: id, endSeq } = prev;
+      if (this.q.bumpThread.run(endSeq + n, id, endSeq).changes === 1) return { threadId: id, start: endSeq, forkedFrom: null };
+      const forked = newId('thr');
+      this.q.insertThread.run(forked, tenant, endSeq + n, id, endSeq, endSeq);
+      return { threadId: forked, start: endSeq, forkedFrom: { threadId: id, endSeq } };
+    }
+    const threadId = newId('thr');
+    this.q.insertThread.run(threadId, tenant, n, null, null, 0);
+    return { threadId, start: 0, forkedFrom: null };
+  }
+
+  /**
+   * Deletes the response and its event log. Its items go too, unless a later response continues its thread
+   * (their history still needs them).
+   */
+  private delete(op: DeleteOp): DeleteResult {
+    const row = this.q.getResponse.get(op.id, op.tenant) as { thread_id: string | null; end_seq: number | null } | undefined;
+    if (!row) return { deleted: false, droppedThread: null };
+    this.q.deleteResponse.run(op.id, op.tenant);
+    this.q.deleteEvents.run(op.id);
+    if (row.thread_id !== null && this.q.threadNext.get(row.thread_id) === row.end_seq) {
+      this.q.deleteItems.run(row.thread_id, op.id);
+      return { deleted: true, droppedThread: row.thread_id };
+    }
+    return { deleted: true, droppedThread: null };
+  }
+}
