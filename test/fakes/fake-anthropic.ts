@@ -18,9 +18,8 @@
  * (redacted_thinking, a mid-stream `error` event, a stream cut before message_stop).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import { echoText, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
+import { listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 export interface SseFrame { event: string; data: unknown }
@@ -34,7 +33,6 @@ export interface FakeAnthropic extends FakeUpstream {
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const received: ReceivedRequest[] = [];
   const queue: Queued[] = [];
-  const sockets = new Set<Socket>();
   let seq = 0;
 
   const server = createServer((req, res) => {
@@ -43,7 +41,6 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       else res.destroy();
     });
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.keepAliveTimeout = 60_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -103,32 +100,18 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         const reply = renderReply(turn, id, model, body, seq);
         if (body.stream !== true) return sendJson(res, 200, reply.message);
         res.writeHead(200, sseHeaders(id));
-        if (!turn.delayMs) {
-          res.end(reply.frames.join(''));
-          return;
-        }
-        for (const f of reply.frames) {
-          if (res.destroyed) return;
-          res.write(f);
-          await new Promise((r) => setTimeout(r, turn.delayMs));
-        }
-        res.end();
+        await writeFrames(res, reply.frames, turn.delayMs);
       }
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl,
     received,
     enqueue: (...turns) => { queue.push(...turns); },
     enqueueSse: (frames) => { queue.push({ kind: 'raw-sse', frames }); },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close,
   };
 }
 

@@ -9,8 +9,8 @@
  * Also used by the benchmark: no sleeps unless a turn asks for `delayMs`, keep-alive on, one write per stream.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { echoText, type FakeToolCall, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
+import { listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 
@@ -91,29 +91,15 @@ export async function startFakeChatCompletions(): Promise<FakeUpstream> {
     frames.push('data: [DONE]\n\n');
 
     res.writeHead(200, sseHeaders(id));
-    if (!turn.delayMs) {
-      res.end(frames.join(''));
-      return;
-    }
-    for (const frame of frames) {
-      if (res.destroyed) return;
-      res.write(frame);
-      await new Promise((r) => setTimeout(r, turn.delayMs));
-    }
-    res.end();
+    await writeFrames(res, frames, turn.delayMs);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl,
     received,
     enqueue: (...turns) => { queue.push(...turns); },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close,
   };
 }
 

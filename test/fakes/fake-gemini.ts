@@ -16,8 +16,8 @@
  * `key=` query parameter (else 403 PERMISSION_DENIED, like Google). `received[].path` keeps the query.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { echoText, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
+import { listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 type Part = Record<string, unknown>;
@@ -105,29 +105,15 @@ export async function startFakeGemini(): Promise<FakeUpstream> {
       return frame(chunkOf(parts, model, responseId, lastChunk ? usageOf(turn, body) : partial, lastChunk ? finishOf(turn) : undefined));
     });
     res.writeHead(200, sseHeaders());
-    if (!turn.delayMs) {
-      res.end(frames.join(''));
-      return;
-    }
-    for (const f of frames) {
-      if (res.destroyed) return;
-      res.write(f);
-      await new Promise((r) => setTimeout(r, turn.delayMs));
-    }
-    res.end();
+    await writeFrames(res, frames, turn.delayMs);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1beta');
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1beta`,
+    baseUrl,
     received,
     enqueue: (...turns) => { queue.push(...turns); },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close,
   };
 }
 
