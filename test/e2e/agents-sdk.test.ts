@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import OpenAI from 'openai';
 import {
   Agent,
@@ -23,6 +22,7 @@ import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+import { LOOPBACK_HOSTS, recordConnections, type ConnectionRecorder } from '../helpers/connection-recorder.js';
 
 setTracingDisabled(true);
 setOpenAIAPI('responses');
@@ -41,15 +41,10 @@ let client: AgentsOpenAI;
 const sent: any[] = [];
 
 /** Every host a TCP connection was opened to in this process: all must be loopback. */
-const connectedHosts = new Set<string>();
-const realConnect = net.Socket.prototype.connect;
+let connections: ConnectionRecorder;
 
 before(async () => {
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: any[]) {
-    const opts = Array.isArray(args[0]) ? args[0][0] : args[0];
-    connectedHosts.add(typeof opts === 'object' && opts ? String(opts.host ?? opts.path ?? 'localhost') : String(args[1] ?? 'localhost'));
-    return (realConnect as any).apply(this, args);
-  } as typeof realConnect;
+  connections = recordConnections();
   chat = await startFakeChatCompletions();
   anthropic = await startFakeAnthropic();
   sb = await startSwitchboard({
@@ -71,7 +66,7 @@ before(async () => {
   setDefaultOpenAIClient(client);
 });
 after(async () => {
-  net.Socket.prototype.connect = realConnect;
+  connections.stop();
   await sb.close(); await chat.close(); await anthropic.close();
 });
 
@@ -258,7 +253,7 @@ describe('OpenAI Agents SDK against Switchboard', { timeout: 60_000 }, () => {
   });
 
   test('no connection left loopback (tracing disabled, no exporter)', () => {
-    assert.ok(connectedHosts.size > 0);
-    for (const host of connectedHosts) assert.ok(['127.0.0.1', 'localhost', '::1'].includes(host), `connected to ${host}`);
+    assert.ok(connections.hosts.size > 0);
+    for (const host of connections.hosts) assert.ok(LOOPBACK_HOSTS.includes(host), `connected to ${host}`);
   });
 });

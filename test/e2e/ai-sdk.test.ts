@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
@@ -15,6 +14,7 @@ import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+import { LOOPBACK_HOSTS, recordConnections, type ConnectionRecorder } from '../helpers/connection-recorder.js';
 
 let chat: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -25,15 +25,10 @@ let openai: ReturnType<typeof createOpenAI>;
 const sent: any[] = [];
 
 /** Every host a TCP connection was opened to in this process: all must be loopback. */
-const connectedHosts = new Set<string>();
-const realConnect = net.Socket.prototype.connect;
+let connections: ConnectionRecorder;
 
 before(async () => {
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: any[]) {
-    const opts = Array.isArray(args[0]) ? args[0][0] : args[0];
-    connectedHosts.add(typeof opts === 'object' && opts ? String(opts.host ?? opts.path ?? 'localhost') : String(args[1] ?? 'localhost'));
-    return (realConnect as any).apply(this, args);
-  } as typeof realConnect;
+  connections = recordConnections();
   chat = await startFakeChatCompletions();
   anthropic = await startFakeAnthropic();
   sb = await startSwitchboard({
@@ -52,7 +47,7 @@ before(async () => {
   });
 });
 after(async () => {
-  net.Socket.prototype.connect = realConnect;
+  connections.stop();
   await sb.close(); await chat.close(); await anthropic.close();
 });
 
@@ -340,7 +335,7 @@ describe('Vercel AI SDK (openai.responses) against Switchboard', { timeout: 60_0
   });
 
   test('no connection left loopback (no telemetry, no gateway, no downloads)', () => {
-    assert.ok(connectedHosts.size > 0);
-    for (const host of connectedHosts) assert.ok(['127.0.0.1', 'localhost', '::1'].includes(host), `connected to ${host}`);
+    assert.ok(connections.hosts.size > 0);
+    for (const host of connections.hosts) assert.ok(LOOPBACK_HOSTS.includes(host), `connected to ${host}`);
   });
 });

@@ -5,12 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
-import { startFakeResponses } from '../fakes/fake-responses.js';
-import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
-import { startFakeGemini } from '../fakes/fake-gemini.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+import type { TestServer } from '../helpers/switchboard.js';
+import { startEveryProvider, type EveryProvider } from '../helpers/every-provider.js';
 
 const fakes: Record<string, FakeUpstream> = {};
 let sb: TestServer;
@@ -51,21 +48,13 @@ const checkTurn2: Record<string, (body: any, callId: string) => void> = {
   },
 };
 
+let every: EveryProvider;
 before(async () => {
-  fakes.chat = await startFakeChatCompletions();
-  fakes.openai = await startFakeResponses();
-  fakes.anthropic = await startFakeAnthropic();
-  fakes.gemini = await startFakeGemini();
-  sb = await startSwitchboard({
-    providers: [
-      { name: 'chat', kind: 'openai-chat', base_url: fakes.chat.baseUrl },
-      { name: 'openai', kind: 'openai', base_url: fakes.openai.baseUrl, api_key: 'k' },
-      { name: 'anthropic', kind: 'anthropic', base_url: fakes.anthropic.baseUrl, api_key: 'k' },
-      { name: 'gemini', kind: 'gemini', base_url: fakes.gemini.baseUrl, api_key: 'k' },
-    ],
-  });
+  every = await startEveryProvider();
+  sb = every.sb;
+  Object.assign(fakes, every.fakes);
 });
-after(async () => { await sb.close(); for (const f of Object.values(fakes)) await f.close(); });
+after(() => every.close());
 
 for (const name of Object.keys(MODELS)) {
   describe(`tool use with thinking on ${name}`, () => {

@@ -19,7 +19,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { echoText, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
-import { listenOnLoopback, writeFrames } from './fake-http.js';
+import { listenOnLoopback, readBody, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 export interface SseFrame { event: string; data: unknown }
@@ -330,11 +330,3 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
   sendJson(res, status, errorJson(type, message));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

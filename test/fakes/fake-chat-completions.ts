@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { echoText, type FakeToolCall, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
-import { listenOnLoopback, writeFrames } from './fake-http.js';
+import { listenOnLoopback, readBody, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 
@@ -219,11 +219,3 @@ function sendError(res: ServerResponse, status: number, message: string, code: s
   sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code } });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -1,5 +1,5 @@
 /** What every fake upstream does the same way: write SSE frames (at once, or paced), listen on loopback. */
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Writes the frames in one go, or one every `delayMs` (stopping if the client went away). */
@@ -27,4 +27,14 @@ export async function listenOnLoopback(server: Server, basePath: string): Promis
       server.close(() => resolve());
     }),
   };
+}
+
+/** The whole request body as text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
