@@ -1,7 +1,7 @@
 /** Wiring: config → store → providers → service → HTTP server. Used by the CLI, the tests and the bench. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Kysely, KyselyPlugin } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Config } from './config/load-config.js';
 import { Authenticator } from './http/auth.js';
 import { createApp } from './http/server.js';
@@ -27,9 +27,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startServer(
   config: Config,
   log: (line: Record<string, unknown>) => void = defaultLog(config),
-  opts: { plugins?: KyselyPlugin[]; onSql?: (sql: string) => void } = {},
+  opts: { onSql?: (sql: string) => void } = {},
 ): Promise<RunningServer> {
-  const { db, raw } = await openSqlite(config.dbPath, opts.plugins ?? [], opts.onSql);
+  const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
   const writer = new InThreadWriter(raw);
   const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);

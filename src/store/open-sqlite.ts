@@ -2,13 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type KyselyPlugin } from 'kysely';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrations, type Database } from './schema.js';
 
 /** `onSql` sees every statement executed (tests count queries with it). */
 export async function openSqlite(
   path: string,
-  plugins: KyselyPlugin[] = [],
   onSql?: (sql: string) => void,
 ): Promise<{ db: Kysely<Database>; raw: BetterSqlite3.Database }> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -29,7 +28,7 @@ export async function openSqlite(
       return stmt;
     },
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
   return { db, raw };
 }

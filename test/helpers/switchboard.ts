@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import type { KyselyPlugin } from 'kysely';
 import { startServer, type RunningServer } from '../../src/app.js';
 import { buildConfig } from '../../src/config/load-config.js';
 
@@ -15,13 +14,13 @@ export interface TestServer extends RunningServer {
 export async function startSwitchboard(
   file: Record<string, unknown>,
   env: Record<string, string> = {},
-  opts: { plugins?: KyselyPlugin[]; dbPath?: string; onSql?: (sql: string) => void } = {},
+  opts: { dbPath?: string; onSql?: (sql: string) => void } = {},
 ): Promise<TestServer> {
   // A real SQLite file, as users run it.
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0 });
   const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
-  const running = await startServer(config, () => {}, { plugins: opts.plugins, onSql: opts.onSql });
+  const running = await startServer(config, () => {}, { onSql: opts.onSql });
   return {
     ...running,
     client: (o = {}) => new OpenAI({
