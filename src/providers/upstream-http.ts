@@ -9,6 +9,11 @@ import type { ProviderConfig } from '../config/types.js';
 
 export interface SseMessage { event: string | undefined; data: string }
 
+/** A request body already serialized as JSON (sent as is, not stringified again). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export class UpstreamClient {
   private readonly agent: Agent;
 
@@ -52,7 +57,7 @@ export class UpstreamClient {
           ...this.config.headers,
           ...headers,
         },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+        body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
       });
     } catch (err) {
       throw toUpstreamError(err, signal);

@@ -67,12 +67,12 @@ export async function startFakeChatCompletions(): Promise<FakeUpstream> {
         return;
       }
       case 'reply':
-        if (body?.stream === true) return streamReply(res, turn, id, body);
-        return sendJson(res, 200, completionObject(turn, id, body, seq));
+        if (body?.stream === true) return streamReply(res, turn, id, body, raw.length);
+        return sendJson(res, 200, completionObject(turn, id, body, seq, raw.length));
     }
   }
 
-  async function streamReply(res: ServerResponse, turn: ReplyTurn, id: string, body: any) {
+  async function streamReply(res: ServerResponse, turn: ReplyTurn, id: string, body: any, bodyChars: number) {
     const includeUsage = body?.stream_options?.include_usage === true;
     const chunk = chunkFactory(id, String(body?.model ?? ''), includeUsage);
     const size = turn.chunkSize ?? 4;
@@ -87,7 +87,7 @@ export async function startFakeChatCompletions(): Promise<FakeUpstream> {
       for (const piece of split(call.arguments, size)) frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
     });
     frames.push(chunk({}, finishOf(turn)));
-    if (includeUsage) frames.push(chunk(null, null, usageOf(turn, body)));
+    if (includeUsage) frames.push(chunk(null, null, usageOf(turn, bodyChars)));
     frames.push('data: [DONE]\n\n');
 
     res.writeHead(200, sseHeaders(id));
@@ -140,8 +140,9 @@ function finishOf(turn: ReplyTurn): string {
   return turn.finish ?? (turn.toolCalls?.length ? 'tool_calls' : 'stop');
 }
 
-function usageOf(turn: ReplyTurn, body: any) {
-  const input = turn.usage?.input ?? Math.ceil(JSON.stringify(body?.messages ?? []).length / 4);
+/** Without scripted usage, ~4 characters of request body per prompt token (a fake's estimate; cheap on long bodies). */
+function usageOf(turn: ReplyTurn, bodyChars: number) {
+  const input = turn.usage?.input ?? Math.ceil(bodyChars / 4);
   const reasoning = turn.usage?.reasoning ?? Math.ceil((turn.reasoning ?? '').length / 4);
   const produced = (turn.text ?? '') + (turn.refusal ?? '') + (turn.toolCalls ?? []).map((c) => c.name + c.arguments).join('');
   const output = turn.usage?.output ?? Math.ceil(produced.length / 4) + reasoning;
@@ -154,7 +155,7 @@ function usageOf(turn: ReplyTurn, body: any) {
   };
 }
 
-function completionObject(turn: ReplyTurn, id: string, body: any, seq: number) {
+function completionObject(turn: ReplyTurn, id: string, body: any, seq: number, bodyChars: number) {
   const message: Record<string, unknown> = {
     role: 'assistant',
     content: turn.text ?? null,
@@ -174,7 +175,7 @@ function completionObject(turn: ReplyTurn, id: string, body: any, seq: number) {
     created: Math.floor(Date.now() / 1000),
     model: String(body?.model ?? ''),
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishOf(turn) }],
-    usage: usageOf(turn, body),
+    usage: usageOf(turn, bodyChars),
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
   };

@@ -3,7 +3,7 @@ import type { CreateParams } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
 import type { ModelRequest } from '../types.js';
 import type { ChatRequestBody } from './chat-wire-types.js';
-import { convertToChatMessages } from './convert-to-chat-messages.js';
+import { chatMessagesJson, convertToChatMessages } from './convert-to-chat-messages.js';
 import { prepareChatTools } from './prepare-chat-tools.js';
 
 /** Params that keep their name on the way to a Chat server. */
@@ -17,10 +17,32 @@ export function buildChatRequest(
   tools: FlattenedTools,
   opts: { provider: string; dropUnsupported: boolean },
 ): ChatRequestBody {
+  const body = requestFields(request, tools, opts);
+  body.messages = convertToChatMessages(request.instructions, request.input, opts.provider);
+  return body;
+}
+
+/** The same request as JSON text, its messages serialized through the per-item memo (see chatMessagesJson). */
+export function chatRequestJson(
+  request: ModelRequest,
+  tools: FlattenedTools,
+  opts: { provider: string; dropUnsupported: boolean },
+): string {
+  const { messages: _placeholder, ...rest } = requestFields(request, tools, opts);
+  const fields = JSON.stringify(rest);
+  return `{"messages":${chatMessagesJson(request.instructions, request.input, opts.provider)},${fields.slice(1)}`;
+}
+
+/** Everything but `messages` (left empty). */
+function requestFields(
+  request: ModelRequest,
+  tools: FlattenedTools,
+  opts: { provider: string; dropUnsupported: boolean },
+): ChatRequestBody {
   const p = request.params;
   const body: ChatRequestBody = {
     model: request.model,
-    messages: convertToChatMessages(request.instructions, request.input, opts.provider),
+    messages: [],
     stream: true,
     stream_options: { include_usage: true },
   };

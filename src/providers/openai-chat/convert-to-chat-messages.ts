@@ -26,53 +26,105 @@ interface AssistantRun {
 export function convertToChatMessages(instructions: string | null, input: Item[], provider: string): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (instructions) messages.push({ role: 'system', content: instructions });
-
-  let run: AssistantRun | null = null;
-  const flushRun = () => {
-    if (run) {
-      const message = assistantMessageOf(run);
-      if (message) messages.push(message);
-    }
-    run = null;
-  };
-  const openRun = (): AssistantRun => (run ??= { texts: [], refusals: [], reasoning: [], pendingReasoning: [], calls: [] });
-  /** The run that assistant output goes to, with the reasoning that preceded that output. */
-  const outputRun = (): AssistantRun => {
-    const current = openRun();
-    current.reasoning.push(...current.pendingReasoning.splice(0));
-    return current;
-  };
-
-  input.forEach((item, i) => {
-    if (item.type === 'reasoning') {
-      const text = reasoningTextOf(item as ReasoningItem);
-      if (text) openRun().pendingReasoning.push(text);
-      return;
-    }
-    if (item.type === 'message' && (item as MessageItem).role === 'assistant') {
-      const current = outputRun();
-      for (const part of (item as MessageItem).content) addAssistantPart(current, part, i);
-      return;
-    }
-    const call = historyCallAsFunction(item);
-    if (call) {
-      outputRun().calls.push({ id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } });
-      return;
-    }
-
-    flushRun();
-    const result = historyResult(item);
-    if (result) {
-      messages.push({ role: 'tool', tool_call_id: result.callId, content: toolOutputContent(result.output, i, provider) });
-    } else if (item.type === 'message') {
-      messages.push(nonAssistantMessage(item as MessageItem, i, provider));
-    } else {
-      throw unsupported(`Input item type '${item.type}' (input item ${i}) cannot be sent to provider '${provider}', ` +
-        'which speaks Chat Completions.');
-    }
-  });
-  flushRun();
+  for (let start = 0; start < input.length;) {
+    const end = groupEnd(input, start);
+    const message = convertGroup(input, start, end, provider);
+    if (message) messages.push(message);
+    start = end;
+  }
   return messages;
+}
+
+/**
+ * The same messages as a JSON array text. History items are shared and read-only (the store's history
+ * cache), so their JSON is remembered: per message (keyed by its first item), and for the longest prefix
+ * sent last time from the same first item. Continuing a long conversation then serializes only the new
+ * turn, not the whole history again.
+ */
+export function chatMessagesJson(instructions: string | null, input: Item[], provider: string): string {
+  const prefix = input.length ? usablePrefix(input) : null;
+  const parts: string[] = prefix?.json ? [prefix.json] : [];
+  for (let start = prefix?.items.length ?? 0; start < input.length;) {
+    const end = groupEnd(input, start);
+    const json = memoizedGroupJson(input, start, end, provider);
+    if (json) parts.push(json);
+    start = end;
+  }
+  const messages = parts.join(',');
+  if (input.length) prefixJson.set(input[0], { items: input.slice(), json: messages });
+  return instructions ? `[${JSON.stringify({ role: 'system', content: instructions })}${messages ? ',' : ''}${messages}]` : `[${messages}]`;
+}
+
+/** Per first item: the last input serialized from it (one entry per conversation root, so memory stays linear). */
+const prefixJson = new WeakMap<Item, { items: Item[]; json: string }>();
+
+/** The remembered prefix when `input` starts with exactly its items and a message boundary follows them. */
+function usablePrefix(input: Item[]): { items: Item[]; json: string } | null {
+  const hit = prefixJson.get(input[0]);
+  if (!hit) return null;
+  const n = hit.items.length;
+  if (n > input.length) return null;
+  if (n < input.length && isAssistantSide(input[n - 1]) && isAssistantSide(input[n])) return null; // a run continues
+  for (let i = 0; i < n; i++) if (hit.items[i] !== input[i]) return null;
+  return hit;
+}
+
+/** A group's JSON ('' when it makes no message), keyed by its first item and valid for exactly the same items. */
+const groupJson = new WeakMap<Item, { items: Item[]; json: string }>();
+
+function memoizedGroupJson(input: Item[], start: number, end: number, provider: string): string {
+  const first = input[start];
+  const hit = groupJson.get(first);
+  if (hit && hit.items.length === end - start && hit.items.every((item, k) => item === input[start + k])) return hit.json;
+  const message = convertGroup(input, start, end, provider);
+  const json = message ? JSON.stringify(message) : '';
+  groupJson.set(first, { items: input.slice(start, end), json });
+  return json;
+}
+
+/** Reasoning, assistant messages and tool calls: the items that make up one assistant turn. */
+function isAssistantSide(item: Item): boolean {
+  return item.type === 'reasoning' ||
+    (item.type === 'message' && (item as MessageItem).role === 'assistant') ||
+    historyCallAsFunction(item) !== null;
+}
+
+/** One Chat message's items start at `start`: a run of assistant-side items, or a single other item. */
+function groupEnd(input: Item[], start: number): number {
+  if (!isAssistantSide(input[start])) return start + 1;
+  let end = start + 1;
+  while (end < input.length && isAssistantSide(input[end])) end++;
+  return end;
+}
+
+/** The Chat message for items [start, end), or null (reasoning that no assistant output follows). */
+function convertGroup(input: Item[], start: number, end: number, provider: string): ChatMessage | null {
+  const item = input[start];
+  if (!isAssistantSide(item)) {
+    const result = historyResult(item);
+    if (result) return { role: 'tool', tool_call_id: result.callId, content: toolOutputContent(result.output, start, provider) };
+    if (item.type === 'message') return nonAssistantMessage(item as MessageItem, start, provider);
+    throw unsupported(`Input item type '${item.type}' (input item ${start}) cannot be sent to provider '${provider}', ` +
+      'which speaks Chat Completions.');
+  }
+  const run: AssistantRun = { texts: [], refusals: [], reasoning: [], pendingReasoning: [], calls: [] };
+  /** Assistant output takes the reasoning that preceded it. */
+  const takeReasoning = () => { run.reasoning.push(...run.pendingReasoning.splice(0)); };
+  for (let i = start; i < end; i++) {
+    const it = input[i];
+    if (it.type === 'reasoning') {
+      const text = reasoningTextOf(it as ReasoningItem);
+      if (text) run.pendingReasoning.push(text);
+    } else if (it.type === 'message') {
+      takeReasoning();
+      for (const part of (it as MessageItem).content) addAssistantPart(run, part, i);
+    } else {
+      const call = historyCallAsFunction(it)!;
+      takeReasoning();
+      run.calls.push({ id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } });
+    }
+  }
+  return assistantMessageOf(run);
 }
 
 function assistantMessageOf(run: AssistantRun): ChatAssistantMessage | null {

@@ -1,0 +1,63 @@
+/**
+ * chatMessagesJson remembers the JSON of shared history items (per message and per conversation prefix).
+ * Whatever it reuses, its text must always equal a fresh conversion of the same input.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Item } from '../../src/api/items.js';
+import { chatMessagesJson, convertToChatMessages } from '../../src/providers/openai-chat/convert-to-chat-messages.js';
+
+const fresh = (instructions: string | null, input: Item[]) => JSON.stringify(convertToChatMessages(instructions, input, 'p'));
+const memo = (instructions: string | null, input: Item[]) => chatMessagesJson(instructions, input, 'p');
+
+const user = (text: string): Item => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }) as Item;
+const assistant = (text: string): Item => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }) as Item;
+const reasoning = (text: string): Item => ({ type: 'reasoning', id: `rs_${text}`, summary: [{ type: 'summary_text', text }] }) as Item;
+const call = (id: string): Item => ({ type: 'function_call', call_id: id, name: 'f', arguments: `{"id":"${id}"}` }) as Item;
+const output = (id: string): Item => ({ type: 'function_call_output', call_id: id, output: `result ${id}` }) as Item;
+
+test('equals a fresh conversion for every shape of history, with and without instructions', () => {
+  const history = [user('a'), reasoning('r1'), assistant('b'), call('c1'), output('c1'), reasoning('r2'), assistant('d'), user('e')];
+  for (const instructions of [null, 'be brief']) {
+    assert.equal(memo(instructions, history), fresh(instructions, history));
+    assert.equal(memo(instructions, history), fresh(instructions, history)); // second time: from the memo
+  }
+  assert.equal(memo(null, []), '[]');
+  assert.equal(memo('only instructions', []), fresh('only instructions', []));
+});
+
+test('continuing a conversation reuses the prefix and still equals a fresh conversion', () => {
+  const turn1 = [user('q1')];
+  assert.equal(memo(null, turn1), fresh(null, turn1));
+  const turn2 = [...turn1, assistant('a1'), user('q2')];
+  assert.equal(memo(null, turn2), fresh(null, turn2));
+  const turn3 = [...turn2, reasoning('think'), call('c'), output('c'), assistant('a2'), user('q3')];
+  assert.equal(memo(null, turn3), fresh(null, turn3));
+});
+
+test('a remembered prefix is not used when an assistant run continues across its end', () => {
+  // The prefix ends in assistant output; the next input adds more assistant-side items to the same turn,
+  // which Chat Completions merges into one assistant message.
+  const prefix = [user('q'), assistant('part one')];
+  assert.equal(memo(null, prefix), fresh(null, prefix));
+  const continued = [...prefix, call('c9'), output('c9')];
+  const text = memo(null, continued);
+  assert.equal(text, fresh(null, continued));
+  assert.equal(JSON.parse(text).filter((m: { role: string }) => m.role === 'assistant').length, 1);
+});
+
+test('the same first and last items with different items between them are not mistaken for the prefix', () => {
+  // item_reference can put stored items in any order: only an exact prefix may be reused.
+  const a = user('first'), x = assistant('x'), y = assistant('y'), b = user('last');
+  assert.equal(memo(null, [a, x, b]), fresh(null, [a, x, b]));
+  assert.equal(memo(null, [a, y, b]), fresh(null, [a, y, b]));
+  assert.equal(memo(null, [a, y, b, user('more')]), fresh(null, [a, y, b, user('more')]));
+});
+
+test('a message remembered inside one conversation is reused in another only as the same items', () => {
+  const shared = [reasoning('r'), assistant('answer')];
+  const one = [user('u1'), ...shared, user('u2')];
+  const two = [user('other'), shared[1], user('u3')]; // the assistant message without its reasoning
+  assert.equal(memo(null, one), fresh(null, one));
+  assert.equal(memo(null, two), fresh(null, two));
+});
