@@ -8,6 +8,7 @@
 import { ApiError } from '../api/errors.js';
 import type { ContentPart, InputFilePart, InputImagePart, Item } from '../api/items.js';
 import type { FileService } from '../files/file-service.js';
+import { PrefixMemo } from '../engine/prefix-memo.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
@@ -32,8 +33,9 @@ const CONCURRENCY = 4;
 export async function resolveContent(items: Item[], opts: ResolveContentOptions): Promise<Item[]> {
   // Pass 1: what needs resolving (keys like `file:<id>`, `url:<href>`), with no allocation when nothing does.
   let needed: Map<string, () => Promise<Source | null>> | null = null;
-  const plain = plainItems(opts.fetchRemote);
-  for (const item of items) {
+  const { plain, plainInputs } = plainMemos(opts.fetchRemote);
+  for (let i = plainInputs.get(items)?.common ?? 0; i < items.length; i++) {
+    const item = items[i];
     if (plain.has(item)) continue;
     let refers = false;
     for (const part of partsOf(item)) {
@@ -45,7 +47,10 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
     }
     if (!refers) plain.add(item);
   }
-  if (!needed) return items;
+  if (!needed) {
+    plainInputs.set(items, true);
+    return items;
+  }
 
   const sources = new Map<string, Source | null>();
   const jobs = [...needed];
@@ -75,16 +80,17 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
 
 /** Content parts of messages and of tool outputs given as content arrays. */
 /**
- * Items already seen to hold nothing to resolve, per fetch setting. Stored history items are shared objects
- * (the store's history cache), so a long conversation is scanned once, not on every turn.
+ * Items already seen to hold nothing to resolve, per fetch setting: one by one, and whole inputs (the next
+ * turn's input starts with them). Stored history items are shared objects (the store's history cache), so a
+ * long conversation is scanned once, not on every turn.
  */
-const PLAIN = new Map<string, WeakSet<Item>>();
+const PLAIN = new Map<string, { plain: WeakSet<Item>; plainInputs: PrefixMemo<true> }>();
 
-function plainItems(remote: { image: boolean; file: boolean }): WeakSet<Item> {
+function plainMemos(remote: { image: boolean; file: boolean }) {
   const key = `${remote.image}/${remote.file}`;
-  let set = PLAIN.get(key);
-  if (!set) PLAIN.set(key, (set = new WeakSet()));
-  return set;
+  let memos = PLAIN.get(key);
+  if (!memos) PLAIN.set(key, (memos = { plain: new WeakSet(), plainInputs: new PrefixMemo() }));
+  return memos;
 }
 
 function partsOf(item: Item): ContentPart[] {

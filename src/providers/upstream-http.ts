@@ -9,9 +9,9 @@ import type { ProviderConfig } from '../config/types.js';
 
 export interface SseMessage { event: string | undefined; data: string }
 
-/** A request body already serialized as JSON (sent as is, not stringified again). */
+/** A request body already serialized as JSON, as text or UTF-8 bytes (sent as is, not stringified again). */
 export class JsonText {
-  constructor(readonly text: string) {}
+  constructor(readonly text: string | Buffer) {}
 }
 
 export class UpstreamClient {

@@ -61,3 +61,26 @@ test('a message remembered inside one conversation is reused in another only as 
   assert.equal(memo(null, one), fresh(null, one));
   assert.equal(memo(null, two), fresh(null, two));
 });
+
+test('a fork reuses the history up to the fork point, and the original line still serializes correctly', () => {
+  const history: Item[] = [];
+  for (let i = 0; i < 20; i++) history.push(user(`q${i}`), ...(i % 3 ? [assistant(`a${i}`)] : [reasoning(`r${i}`), call(`c${i}`), output(`c${i}`), assistant(`a${i}`)]));
+  const tip = [...history, user('tip')];
+  assert.equal(memo(null, tip), fresh(null, tip));
+  for (const cut of [1, 2, 7, 8, 9, 30, history.length - 1]) {
+    const fork = [...history.slice(0, cut), user(`fork at ${cut}`)];
+    assert.equal(memo('sys', fork), fresh('sys', fork), `fork at ${cut}`);
+    const forkRun = [...history.slice(0, cut), call(`extra${cut}`), output(`extra${cut}`)]; // may continue a run at the cut
+    assert.equal(memo(null, forkRun), fresh(null, forkRun), `run continued at ${cut}`);
+  }
+  const next = [...tip, assistant('answer'), user('again')];
+  assert.equal(memo(null, next), fresh(null, next));
+});
+
+test('non-ASCII text keeps byte offsets right when a prefix is reused', () => {
+  const h = [user('héllo — 你好 🎉'), assistant('ça va ✓')];
+  assert.equal(memo(null, [...h, user('1')]), fresh(null, [...h, user('1')]));
+  const fork = [h[0], user('ünïcödé')];
+  assert.equal(memo(null, fork), fresh(null, fork));
+  assert.equal(memo(null, [...h, user('2')]), fresh(null, [...h, user('2')]));
+});

@@ -3,7 +3,7 @@ import type { CreateParams } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
 import type { ModelRequest } from '../types.js';
 import type { ChatRequestBody } from './chat-wire-types.js';
-import { chatMessagesJson, convertToChatMessages } from './convert-to-chat-messages.js';
+import { chatMessagesBytes, convertToChatMessages } from './convert-to-chat-messages.js';
 import { prepareChatTools } from './prepare-chat-tools.js';
 
 /** Params that keep their name on the way to a Chat server. */
@@ -22,15 +22,17 @@ export function buildChatRequest(
   return body;
 }
 
-/** The same request as JSON text, its messages serialized through the per-item memo (see chatMessagesJson). */
-export function chatRequestJson(
+/** The same request as JSON bytes, its messages through the history memo (see chatMessagesBytes). */
+export function chatRequestBytes(
   request: ModelRequest,
   tools: FlattenedTools,
   opts: { provider: string; dropUnsupported: boolean },
-): string {
+): Buffer {
   const { messages: _placeholder, ...rest } = requestFields(request, tools, opts);
-  const fields = JSON.stringify(rest);
-  return `{"messages":${chatMessagesJson(request.instructions, request.input, opts.provider)},${fields.slice(1)}`;
+  const messages = chatMessagesBytes(request.input, opts.provider);
+  const system = request.instructions ? JSON.stringify({ role: 'system', content: request.instructions }) : '';
+  const open = `{"messages":[${system}${system && messages.length ? ',' : ''}`;
+  return Buffer.concat([Buffer.from(open), messages, Buffer.from(`],${JSON.stringify(rest).slice(1)}`)]);
 }
 
 /** Everything but `messages` (left empty). */

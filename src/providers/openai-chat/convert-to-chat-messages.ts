@@ -11,6 +11,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { ContentPart, Item, MessageItem, ReasoningItem } from '../../api/items.js';
 import { historyCallAsFunction, historyResult } from '../tool-mapping.js';
+import { PrefixMemo } from '../../engine/prefix-memo.js';
 import type { ChatAssistantMessage, ChatContentPart, ChatMessage, ChatToolCall } from './chat-wire-types.js';
 
 /** The assistant turn being assembled from consecutive assistant-side items. */
@@ -36,37 +37,82 @@ export function convertToChatMessages(instructions: string | null, input: Item[]
 }
 
 /**
- * The same messages as a JSON array text. History items are shared and read-only (the store's history
- * cache), so their JSON is remembered: per message (keyed by its first item), and for the longest prefix
- * sent last time from the same first item. Continuing a long conversation then serializes only the new
- * turn, not the whole history again.
+ * The same messages as JSON, as bytes: the comma-separated messages (no brackets, no instructions; empty
+ * when there are none). History items are shared and read-only (the store's history cache), so their JSON is
+ * remembered: per message (keyed by its first item), and as the bytes of the whole input sent last time from
+ * the same conversation root. Continuing a long conversation then serializes and encodes only the new turn;
+ * the history's bytes are copied, not rebuilt.
  */
-export function chatMessagesJson(instructions: string | null, input: Item[], provider: string): string {
-  const prefix = input.length ? usablePrefix(input) : null;
-  const parts: string[] = prefix?.json ? [prefix.json] : [];
-  for (let start = prefix?.items.length ?? 0; start < input.length;) {
+export function chatMessagesBytes(input: Item[], provider: string): Buffer {
+  const before = sentBefore.get(input);
+  const { start: resume, head } = reusablePrefix(input, before);
+  const parts: string[] = [];
+  const ends: number[] = [];
+  const offsets: number[] = [];
+  let offset = head.length;
+  for (let start = resume; start < input.length;) {
     const end = groupEnd(input, start);
     const json = memoizedGroupJson(input, start, end, provider);
-    if (json) parts.push(json);
+    if (json) {
+      offset += (offset ? 1 : 0) + Buffer.byteLength(json);
+      parts.push(json);
+    }
+    ends.push(end);
+    offsets.push(offset);
     start = end;
   }
-  const messages = parts.join(',');
-  if (input.length) prefixJson.set(input[0], { items: input.slice(), json: messages });
-  return instructions ? `[${JSON.stringify({ role: 'system', content: instructions })}${messages ? ',' : ''}${messages}]` : `[${messages}]`;
+  const rest = parts.join(',');
+  const bytes = !head.length ? Buffer.from(rest) : !rest ? head : Buffer.concat([head, Buffer.from(`,${rest}`)]);
+  const kept = before && resume > 0 ? keptBoundaries(before.value, resume) : { ends: [], offsets: [] };
+  sentBefore.set(input, { bytes, ends: [...kept.ends, ...ends], offsets: [...kept.offsets, ...offsets] });
+  return bytes;
 }
 
-/** Per first item: the last input serialized from it (one entry per conversation root, so memory stays linear). */
-const prefixJson = new WeakMap<Item, { items: Item[]; json: string }>();
+/** The bytes of an earlier input and, for each message boundary in it, the item index and the byte offset. */
+interface SentBytes { bytes: Buffer; ends: number[]; offsets: number[] }
 
-/** The remembered prefix when `input` starts with exactly its items and a message boundary follows them. */
-function usablePrefix(input: Item[]): { items: Item[]; json: string } | null {
-  const hit = prefixJson.get(input[0]);
-  if (!hit) return null;
-  const n = hit.items.length;
-  if (n > input.length) return null;
-  if (n < input.length && isAssistantSide(input[n - 1]) && isAssistantSide(input[n])) return null; // a run continues
-  for (let i = 0; i < n; i++) if (hit.items[i] !== input[i]) return null;
-  return hit;
+const sentBefore = new PrefixMemo<SentBytes>();
+
+/**
+ * Where to resume: the last message boundary within the items this input shares with the one sent before,
+ * and the bytes up to it. Chat merges consecutive assistant-side items into one message, so a boundary only
+ * counts if this input does not continue an assistant run across it.
+ */
+function reusablePrefix(input: Item[], before: ReturnType<typeof sentBefore.get>): { start: number; head: Buffer } {
+  if (!before) return { start: 0, head: EMPTY };
+  const { ends, offsets, bytes } = before.value;
+  for (let k = upperBound(ends, before.common) - 1; k >= 0; k--) {
+    const b = ends[k];
+    if (b < input.length && isAssistantSide(input[b - 1]) && isAssistantSide(input[b])) continue;
+    return { start: b, head: bytes.subarray(0, offsets[k]) };
+  }
+  return { start: 0, head: EMPTY };
+}
+
+function keptBoundaries(sent: SentBytes, upTo: number): { ends: number[]; offsets: number[] } {
+  const k = upperBound(sent.ends, upTo);
+  return { ends: sent.ends.slice(0, k), offsets: sent.offsets.slice(0, k) };
+}
+
+/** Index of the first element > x in an ascending array. */
+function upperBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The same messages as a JSON array text (with the instructions' system message first). */
+export function chatMessagesJson(instructions: string | null, input: Item[], provider: string): string {
+  const messages = chatMessagesBytes(input, provider).toString();
+  const system = instructions ? JSON.stringify({ role: 'system', content: instructions }) : '';
+  return `[${system}${system && messages ? ',' : ''}${messages}]`;
 }
 
 /** A group's JSON ('' when it makes no message), keyed by its first item and valid for exactly the same items. */
