@@ -47,7 +47,12 @@ export class UpstreamClient {
   /** POSTs (or GETs, when body is undefined) JSON and returns the parsed JSON answer. */
   async json<T = unknown>(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<T> {
     const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal);
-    const text = await readText(res.body);
+    let text: string;
+    try {
+      text = await readText(res.body);
+    } catch (err) {
+      throw toUpstreamError(err, signal);
+    }
     try {
       return JSON.parse(text) as T;
     } catch {

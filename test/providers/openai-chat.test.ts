@@ -37,7 +37,8 @@ async function run(provider: Provider, input: Item[], params: Partial<CreatePara
     model: 'm1',
     instructions,
     input,
-    params: { model: 'local/m1', ...params },
+    // Streamed unless a test says otherwise: the upstream is then streamed too (see the non-streamed tests).
+    params: { model: 'local/m1', stream: true, ...params },
     signal: new AbortController().signal,
   });
   const events: ModelEvent[] = [];
@@ -346,12 +347,45 @@ describe('openai-chat provider against a fake Chat Completions server', () => {
   test('connection dropped mid-stream → the iterator throws UpstreamError after the text so far', async () => {
     fake.enqueue({ kind: 'drop-mid-stream', text: 'partial answer' });
     const iterable = await createOpenAIChatProvider(config()).stream({
-      model: 'm1', instructions: null, input: [user('x')], params: { model: 'local/m1' }, signal: new AbortController().signal,
+      model: 'm1', instructions: null, input: [user('x')], params: { model: 'local/m1', stream: true }, signal: new AbortController().signal,
     });
     const events: ModelEvent[] = [];
     await assert.rejects((async () => { for await (const e of iterable) events.push(e); })(), UpstreamError);
     assert.equal(textOf(events), 'partial answer');
     assert.ok(!events.some((e) => e.type === 'finish'));
+  });
+
+  test('a client that does not stream gets a non-streamed upstream call with the same events', async () => {
+    const turn = {
+      kind: 'reply' as const, reasoning: 'think first', text: 'Done.', usage: { input: 20, output: 9, reasoning: 2 },
+      toolCalls: [{ id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' }, { id: 'call_b', name: 'get_time', arguments: '{}' }],
+    };
+    const tools = [{ type: 'function', name: 'get_weather', parameters: {} }, { type: 'function', name: 'get_time', parameters: {} }];
+    fake.enqueue(turn);
+    const streamed = await run(createOpenAIChatProvider(config()), [user('weather?')], { tools });
+    fake.enqueue(turn);
+    const whole = await run(createOpenAIChatProvider(config()), [user('weather?')], { tools, stream: false });
+
+    const body = lastBody();
+    assert.equal(body.stream, false);
+    assert.equal(body.stream_options, undefined);
+    // Same events, except that text and reasoning arrive as one delta each instead of fragments.
+    const merge = (events: ModelEvent[]) => events.reduce<ModelEvent[]>((out, e) => {
+      const prev = out.at(-1);
+      if (prev && prev.type === e.type && (e.type === 'text-delta' || e.type === 'reasoning-delta' || e.type === 'tool-call-delta') &&
+          (e.type !== 'tool-call-delta' || (prev as { callId: string }).callId === e.callId)) {
+        out[out.length - 1] = { ...prev, delta: (prev as { delta: string }).delta + e.delta } as ModelEvent;
+      } else out.push(e);
+      return out;
+    }, []);
+    assert.deepEqual(merge(whole), merge(streamed));
+    assert.ok(whole.some((e) => e.type === 'tool-call-end' && e.callId === 'call_b'));
+    assert.deepEqual(whole.at(-1), { type: 'finish', reason: 'tool_calls' });
+  });
+
+  test('a non-streamed answer cut off → UpstreamError, no events', async () => {
+    fake.enqueue({ kind: 'drop-mid-stream', text: 'partial answer' });
+    await assert.rejects(run(createOpenAIChatProvider(config()), [user('x')], { stream: false }), UpstreamError);
   });
 
   test('hosted tools: 400 at tools[i].type, or dropped with dropUnsupported', async () => {

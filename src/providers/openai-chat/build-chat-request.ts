@@ -42,12 +42,11 @@ function requestFields(
   opts: { provider: string; dropUnsupported: boolean },
 ): ChatRequestBody {
   const p = request.params;
-  const body: ChatRequestBody = {
-    model: request.model,
-    messages: [],
-    stream: true,
-    stream_options: { include_usage: true },
-  };
+  // Streamed from the upstream only when the client streams: a non-streamed answer is one JSON object,
+  // cheaper for both sides than a chunk stream that would only be collected.
+  const stream = request.params.stream === true;
+  const body: ChatRequestBody = { model: request.model, messages: [], stream };
+  if (stream) body.stream_options = { include_usage: true };
 
   const toolsPart = prepareChatTools(tools, p.tool_choice, opts.dropUnsupported, opts.provider);
   if (toolsPart.tools) {

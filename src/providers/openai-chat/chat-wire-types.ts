@@ -39,8 +39,9 @@ export type ChatToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; 
 export interface ChatRequestBody {
   model: string;
   messages: ChatMessage[];
-  stream: true;
-  stream_options: { include_usage: true };
+  stream: boolean;
+  /** Only when streaming. */
+  stream_options?: { include_usage: true };
   tools?: ChatTool[];
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
@@ -70,6 +71,16 @@ export interface ChatChunkDelta {
   reasoning_content?: string | null;
   reasoning?: unknown;
   tool_calls?: ChatToolCallDelta[] | null;
+}
+
+/** A non-streamed answer (`chat.completion`): one choice holds the whole message. */
+export interface ChatCompletion {
+  id?: string | null;
+  model?: string | null;
+  choices?: { index?: number | null; message?: ChatChunkDelta | null; finish_reason?: string | null }[] | null;
+  usage?: ChatUsageWire | null;
+  x_groq?: { usage?: ChatUsageWire | null } | null;
+  error?: unknown;
 }
 
 export interface ChatChunkChoice {

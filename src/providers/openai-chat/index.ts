@@ -1,6 +1,7 @@
 /**
  * The `openai-chat` provider kind: any server speaking OpenAI Chat Completions (vLLM, Ollama, llama.cpp,
- * Groq, OpenRouter, Together, DeepSeek…). POSTs `${baseUrl}/chat/completions` with `stream: true`.
+ * Groq, OpenRouter, Together, DeepSeek…). POSTs `${baseUrl}/chat/completions`, streamed when the client
+ * streams (`stream: true` + `stream_options.include_usage`), else one `chat.completion` answer.
  */
 import type { ProviderConfig } from '../../config/types.js';
 import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
@@ -9,7 +10,8 @@ import { JsonText, UpstreamClient } from '../upstream-http.js';
 import { chatRequestBytes } from './build-chat-request.js';
 import { OPENAI_CHAT_PARAMS } from './chat-params.js';
 import { estimateChatInputTokens } from './estimate-chat-input-tokens.js';
-import { mapChatStream } from './map-chat-stream.js';
+import type { ChatCompletion } from './chat-wire-types.js';
+import { mapChatCompletion, mapChatStream } from './map-chat-stream.js';
 
 export { OPENAI_CHAT_PARAMS } from './chat-params.js';
 
@@ -28,8 +30,13 @@ export function createOpenAIChatProvider(config: ProviderConfig): Provider {
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
       const body = new JsonText(chatRequestBytes(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported }));
+      const opts = { reasoningAsSummary: request.params.reasoning?.summary != null };
+      if (request.params.stream !== true) {
+        const completion = await client.json<ChatCompletion>('POST', '/chat/completions', body, authHeaders, request.signal);
+        return mapChatCompletion(completion, tools, opts);
+      }
       const sse = await client.postSse('/chat/completions', body, authHeaders, request.signal);
-      return mapChatStream(sse, tools, { reasoningAsSummary: request.params.reasoning?.summary != null });
+      return mapChatStream(sse, tools, opts);
     },
   };
 }

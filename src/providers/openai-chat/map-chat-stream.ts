@@ -13,7 +13,7 @@ import { customInputFromArguments, originOf, type FlattenedTools, type ToolOrigi
 import type { FinishReason, ModelEvent, Usage } from '../types.js';
 import type { SseMessage } from '../upstream-http.js';
 import { parseJsonChunk } from '../upstream-http.js';
-import type { ChatChunk, ChatChunkChoice, ChatToolCallDelta, ChatUsageWire } from './chat-wire-types.js';
+import type { ChatChunk, ChatChunkChoice, ChatCompletion, ChatToolCallDelta, ChatUsageWire } from './chat-wire-types.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
 
 interface OpenCall {
@@ -56,6 +56,25 @@ export async function* mapChatStream(
   yield* state.onEnd();
 }
 
+/**
+ * A non-streamed `chat.completion` → the same ModelEvents: its message is read as one chunk whose delta
+ * holds everything (whole tool calls included, a form some servers stream anyway).
+ */
+export async function* mapChatCompletion(
+  completion: ChatCompletion,
+  tools: FlattenedTools,
+  opts: { reasoningAsSummary?: boolean } = {},
+): AsyncGenerator<ModelEvent> {
+  const state = new ChatStreamState(tools, opts.reasoningAsSummary === true);
+  const choice = completion.choices?.[0];
+  const message = choice?.message ?? {};
+  const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.map((c, index) => ({ ...c, index })) : null;
+  yield* state.onChunk({
+    ...completion,
+    choices: choice ? [{ index: 0, delta: { ...message, tool_calls: toolCalls }, finish_reason: choice.finish_reason }] : [],
+  });
+  yield* state.onEnd();
+}
 
 class ChatStreamState {
   private modelSent = false;
