@@ -28,7 +28,7 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   if (params.stream) {
     const sse = new SseWriter(res, headers, deps.keepAliveMs);
     try {
-      await run.execute((e, json) => sse.frame(e.type, json));
+      await run.execute((e, json) => sse.frame(e.type, json), { onSettling: () => sse.hold() });
     } finally {
       sse.end();
     }

@@ -10,6 +10,7 @@ export class SseWriter {
   private lastWrite = Date.now();
   private pending = '';
   private flushScheduled = false;
+  private holding = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly res: ServerResponse, headers: Record<string, string>, keepAliveMs: number) {
@@ -39,9 +40,17 @@ export class SseWriter {
     }
   }
 
+  /**
+   * Keeps queued frames until end(): the stream's last events then leave with the terminal event and
+   * `[DONE]` in one write, instead of one write now and another once the response is stored.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
   private readonly flush = () => {
     this.flushScheduled = false;
-    if (!this.pending) return;
+    if (!this.pending || this.holding) return;
     const chunk = this.pending;
     this.pending = '';
     this.write(chunk);

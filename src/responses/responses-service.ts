@@ -32,7 +32,13 @@ export interface Run {
    * Streams the turn. `onEvent` sees every event in order; the terminal event is delivered only after the
    * response is committed to the store, so a client that chains on it never races the write.
    */
-  execute(onEvent: (e: StreamEvent, json: string) => void): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
+  execute(
+    onEvent: (e: StreamEvent, json: string) => void,
+    hooks?: {
+      /** The upstream is done; only storing the response is left before the terminal event. */
+      onSettling?(): void;
+    },
+  ): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
 }
 
 export interface ContentDeps {
@@ -113,7 +119,7 @@ export class ResponsesService {
     return {
       response,
       dropped: route.dropped,
-      async execute(onEvent) {
+      async execute(onEvent, hooks) {
         // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: the
         // events are only the builder's by-product, never serialized.
         const streamed = params.stream === true;
@@ -134,6 +140,7 @@ export class ResponsesService {
           restart: async (extra) => route.provider.stream(await build(route, extra)),
         });
         if (store) {
+          hooks?.onSettling?.();
           try {
             await self.store.finishResponse(ctx, {
               response: outcome.response,
