@@ -41,6 +41,10 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
 
 /** Settings every connection to the store gets. */
 export function configureConnection(raw: BetterSqlite3.Database): void {
+  // 8 KiB pages for a new database (an existing one keeps its size): a batch of stored responses fills fewer
+  // pages, so a commit writes fewer WAL frames — measured fewer write syscalls per response than with 4 KiB
+  // (more than 8 KiB wrote more bytes for no fewer frames). See bench/README.md.
+  raw.pragma('page_size = 8192');
   raw.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives a process crash; only an OS crash / power loss can lose the last ones.
   raw.pragma('synchronous = NORMAL');

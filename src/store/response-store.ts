@@ -52,11 +52,15 @@ export class ResponseStore {
   /** Reads run on `db` (the main thread's connection); every write goes through `writer`. */
   constructor(db: BetterSqlite3.Database, private readonly writer: Writer) {
     this.q = {
-      getResponse: db.prepare('SELECT * FROM responses WHERE id = ? AND tenant = ?'),
+      // Not the event log (`events`): it can be large, and only replay reads it.
+      getResponse: db.prepare(`SELECT id, tenant, status, model, created_at, updated_at, previous_response_id, background,
+        thread_id, input_start, output_start, end_seq, request, response FROM responses WHERE id = ? AND tenant = ?`),
       range: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? ORDER BY seq').pluck(),
       // Walk up the forks (each ancestor contributes [base_seq, child's parent_end)), then read the ranges.
+      // A thread without a row is a root thread (rows are written lazily: see claimThreadRange).
       history: db.prepare(`WITH RECURSIVE lineage(id, parent_id, parent_end, lo, hi) AS (
-          SELECT id, parent_id, parent_end, base_seq, ? FROM threads WHERE id = ?
+          SELECT s.id, t.parent_id, t.parent_end, COALESCE(t.base_seq, 0), s.hi
+            FROM (SELECT ? AS hi, ? AS id) s LEFT JOIN threads t ON t.id = s.id
           UNION ALL
           SELECT t.id, t.parent_id, t.parent_end, t.base_seq, l.parent_end FROM threads t JOIN lineage l ON t.id = l.parent_id
         )
@@ -66,7 +70,7 @@ export class ResponseStore {
       itemSeq: db.prepare('SELECT seq FROM items WHERE thread_id = ? AND item_id = ? AND seq >= ? AND seq < ?').pluck(),
       pageAsc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq > ? ORDER BY seq ASC LIMIT ?').pluck(),
       pageDesc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck(),
-      eventLog: db.prepare('SELECT events FROM event_logs WHERE response_id = ?').pluck(),
+      eventLog: db.prepare('SELECT events FROM responses WHERE id = ? AND tenant = ?').pluck(),
     };
   }
 
@@ -167,7 +171,7 @@ export class ResponseStore {
 
   async listEvents(ctx: RequestContext, id: string, afterSeq = -1): Promise<Record<string, unknown>[]> {
     if (!this.q.getResponse.get(id, ctx.tenant)) return [];
-    const log = this.q.eventLog.get(id) as string | undefined;
+    const log = this.q.eventLog.get(id, ctx.tenant) as string | null | undefined;
     if (!log) return [];
     return (JSON.parse(log) as Record<string, unknown>[]).filter((e) => Number(e.sequence_number) > afterSeq);
   }

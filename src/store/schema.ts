@@ -10,6 +10,7 @@
  */
 import { Kysely, sql, type Migration } from 'kysely';
 import { filesMigrations } from './migrations-files.js';
+import { leanWritesMigrations } from './migrations-lean-writes.js';
 
 export interface ResponsesTable {
   id: string;
@@ -29,6 +30,8 @@ export interface ResponsesTable {
   request: string;
   /** The Response object (JSON), as of the last update. */
   response: string;
+  /** A streamed response's events as a JSON array (its event log); null when it was not streamed. */
+  events: string | null;
 }
 
 /**
@@ -51,9 +54,6 @@ export interface ItemsTable {
   data: string;
 }
 
-/** A streamed response's event log: the events as a JSON array, one row per response. */
-export interface EventLogsTable { response_id: string; events: string }
-
 export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
 export interface IdempotencyKeysTable { tenant: string; key: string; request_hash: string; response_id: string; created_at: number }
 export interface FilesTable {
@@ -64,7 +64,6 @@ export interface Database {
   responses: ResponsesTable;
   threads: ThreadsTable;
   items: ItemsTable;
-  event_logs: EventLogsTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyKeysTable;
   files: FilesTable;
@@ -141,4 +140,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   ...filesMigrations,
+  ...leanWritesMigrations,
 };

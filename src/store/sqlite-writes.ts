@@ -30,16 +30,16 @@ export class SqliteWrites {
   constructor(db: BetterSqlite3.Database) {
     this.q = {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
-        background, thread_id, input_start, output_start, end_seq, request, response)
+        background, thread_id, input_start, output_start, end_seq, request, response, events)
         VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
-        @input_start, @output_start, @end_seq, @request, @response)`),
+        @input_start, @output_start, @end_seq, @request, @response, @events)`),
       bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
       insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
+      /** A root thread's row, written by its first continuation (its first response writes none). */
+      claimRootThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, NULL, NULL, 0) ON CONFLICT (id) DO NOTHING'),
       insertItem: db.prepare('INSERT INTO items (thread_id, seq, item_id, response_id, tenant, role, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertEventLog: db.prepare('INSERT INTO event_logs (response_id, events) VALUES (?, ?)'),
       getResponse: db.prepare('SELECT thread_id, end_seq FROM responses WHERE id = ? AND tenant = ?'),
       deleteResponse: db.prepare('DELETE FROM responses WHERE id = ? AND tenant = ?'),
-      deleteEvents: db.prepare('DELETE FROM event_logs WHERE response_id = ?'),
       threadNext: db.prepare('SELECT next_seq FROM threads WHERE id = ?').pluck(),
       deleteItems: db.prepare('DELETE FROM items WHERE thread_id = ? AND response_id = ?'),
     };
@@ -58,39 +58,42 @@ export class SqliteWrites {
       id: r.id, tenant: op.tenant, status: r.status, model: r.model, created_at: r.created_at, updated_at: Date.now(),
       previous_response_id: r.previous_response_id, background: r.background ? 1 : 0, thread_id: claim.threadId,
       input_start: claim.start, output_start: claim.start + op.inputCount, end_seq: claim.start + op.items.length,
-      request: op.requestJson, response: op.responseJson,
+      request: op.requestJson, response: op.responseJson, events: op.eventLog,
     });
-    if (op.eventLog) this.q.insertEventLog.run(r.id, op.eventLog);
     return claim;
   }
 
   /**
    * Appends to the predecessor's thread when it is the tip (compare-and-set on next_seq); otherwise forks:
    * a new thread that refers to the predecessor's thread up to its end (nothing is copied).
+   *
+   * Thread rows are lazy: a conversation's first response writes none (one B-tree less per commit). A thread
+   * without a row therefore holds exactly one response, which is its tip: the first continuation writes the
+   * row, and one that finds the row already there is a fork.
    */
   private claimThreadRange(tenant: string, prev: FinishOp['previous'], n: number): FinishResult {
     if (prev) {
       const { threadId: id, endSeq } = prev;
       if (this.q.bumpThread.run(endSeq + n, id, endSeq).changes === 1) return { threadId: id, start: endSeq, forkedFrom: null };
+      if (this.q.claimRootThread.run(id, tenant, endSeq + n).changes === 1) return { threadId: id, start: endSeq, forkedFrom: null };
       const forked = newId('thr');
       this.q.insertThread.run(forked, tenant, endSeq + n, id, endSeq, endSeq);
       return { threadId: forked, start: endSeq, forkedFrom: { threadId: id, endSeq } };
     }
-    const threadId = newId('thr');
-    this.q.insertThread.run(threadId, tenant, n, null, null, 0);
-    return { threadId, start: 0, forkedFrom: null };
+    return { threadId: newId('thr'), start: 0, forkedFrom: null };
   }
 
   /**
-   * Deletes the response and its event log. Its items go too, unless a later response continues its thread
+   * Deletes the response (its event log is in its row). Its items go too, unless a later response continues its thread
    * (their history still needs them).
    */
   private delete(op: DeleteOp): DeleteResult {
     const row = this.q.getResponse.get(op.id, op.tenant) as { thread_id: string | null; end_seq: number | null } | undefined;
     if (!row) return { deleted: false, droppedThread: null };
     this.q.deleteResponse.run(op.id, op.tenant);
-    this.q.deleteEvents.run(op.id);
-    if (row.thread_id !== null && this.q.threadNext.get(row.thread_id) === row.end_seq) {
+    // No thread row: the thread holds this response only (see claimThreadRange), so it is the tip.
+    const next = row.thread_id === null ? undefined : (this.q.threadNext.get(row.thread_id) as number | undefined) ?? row.end_seq;
+    if (row.thread_id !== null && next === row.end_seq) {
       this.q.deleteItems.run(row.thread_id, op.id);
       return { deleted: true, droppedThread: row.thread_id };
     }
