@@ -12,6 +12,8 @@ export interface ThroughputSet {
   switchboardNoStore?: ThroughputRun;
   /** switchboard / bare proxy req/s. */
   ratio: number;
+  /** switchboard / bare proxy gateway CPU per request. */
+  cpuRatio: number;
 }
 
 export interface BenchResults {
@@ -73,15 +75,17 @@ export function formatReport(r: BenchResults): string {
   }
   if (r.throughput) {
     const t = r.throughput;
-    out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up`);
-    out.push(`  ${padEnd('', 38)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}`);
+    out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up ` +
+      '(CPU µs/req: the gateway process, Switchboard or bare proxy, per answer)');
+    out.push(`  ${padEnd('', 38)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}${pad('CPU µs/req', 12)}`);
     for (const [label, set] of [['non-streaming', t.nonStreaming], ['streaming', t.streaming]] as const) {
       for (const run of [set.upstream, set.proxy, set.switchboard, set.switchboardNoStore]) {
         if (!run) continue;
         const errs = run.errors + run.non2xx + run.timeouts;
-        out.push(`  ${padEnd(`${label} ${run.name}`, 38)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}${pad(errs, 10)}`);
+        out.push(`  ${padEnd(`${label} ${run.name}`, 38)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}` +
+          `${pad(errs, 10)}${pad(run.gatewayCpuUsPerReq ?? '—', 12)}`);
       }
-      out.push(`  ${label}: switchboard / bare proxy = ${set.ratio}`);
+      out.push(`  ${label}: switchboard / bare proxy = ${set.ratio} (req/s); gateway CPU per request × ${set.cpuRatio}`);
     }
     out.push('');
   }

@@ -97,8 +97,19 @@ try {
     const run = async (targets: LatencyTargets, label: string) => {
       const list = Object.values(targets);
       progress(`throughput ${label}: ${list.length} targets × (${t.warmup} s warm-up + ${t.duration} s)`);
-      const [upstream, proxy, switchboard, noStore] = await measureThroughput(list, t);
-      return { upstream, proxy, switchboard, switchboardNoStore: noStore, ratio: round(switchboard.reqPerSec / proxy.reqPerSec, 2) };
+      const gatewayCpu = {
+        read: async () => {
+          const { cpu } = await gateway.ask<{ cpu: NodeJS.CpuUsage }>('cpu');
+          return cpu.user + cpu.system;
+        },
+        viaGateway: (target: Target) => target !== targets.upstream,
+      };
+      const [upstream, proxy, switchboard, noStore] = await measureThroughput(list, t, gatewayCpu);
+      return {
+        upstream, proxy, switchboard, switchboardNoStore: noStore,
+        ratio: round(switchboard.reqPerSec / proxy.reqPerSec, 2),
+        cpuRatio: round(switchboard.gatewayCpuUsPerReq! / proxy.gatewayCpuUsPerReq!, 2),
+      };
     };
     results.throughput = {
       connections: t.connections,
