@@ -2,7 +2,7 @@
  * Object ids in OpenAI's style: a type prefix and 48 hex characters (`resp_…`, `msg_…`, `fc_…`, `rs_…`).
  * The first 12 hex digits are the creation time in milliseconds, the other 36 are random (144 bits: still
  * unguessable). Time-ordered ids make every index insert land on the rightmost B-tree page instead of a
- * random one, which is most of the store's write cost (each dirtied page is a 4 KiB WAL frame).
+ * random one, which is most of the store's write cost (each dirtied page is one more WAL frame).
  */
 import { randomBytes } from 'node:crypto';
 

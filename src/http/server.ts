@@ -65,14 +65,20 @@ export function createApp(deps: AppDeps): Server {
   return createServer((req, res) => { void handle(deps, req, res); });
 }
 
+/** The URL handlers get for a request without a query string (they only read its searchParams). */
+const NO_QUERY = new URL('http://switchboard/');
+
 async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) {
   const requestId = newId('req');
   res.setHeader('x-request-id', requestId);
   const started = process.hrtime.bigint();
   let status = 0;
   try {
-    const url = new URL(req.url ?? '/', 'http://switchboard');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    // Most requests (POST /v1/responses) carry no query string: only those with one pay for a URL parse.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const url = q < 0 ? NO_QUERY : new URL(target, 'http://switchboard');
+    const path = (q < 0 ? target : url.pathname).replace(/\/+$/, '') || '/';
     if (path === '/health' || path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
       return;
