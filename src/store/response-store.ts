@@ -101,13 +101,14 @@ export class ResponseStore {
         previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
       });
       const newItems = items.map((x) => x.item);
+      const newBytes = items.reduce((n, x) => n + x.json.length, 0);
       if (forkedFrom) {
-        const prefix = this.cache.get(forkedFrom.threadId, forkedFrom.endSeq);
-        if (prefix) this.cache.set(threadId, prefix.concat(newItems));
+        const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);
+        if (prefix) this.cache.set(threadId, prefix.items.concat(newItems), prefix.bytes + newBytes);
       } else if (start === 0) {
-        this.cache.set(threadId, newItems);
+        this.cache.set(threadId, newItems, newBytes);
       } else {
-        this.cache.append(threadId, start, newItems);
+        this.cache.append(threadId, start, newItems, newBytes);
       }
     } finally {
       this.live.delete(r.id);
@@ -140,8 +141,9 @@ export class ResponseStore {
     const { id, endSeq } = prev.thread;
     const cached = this.cache.get(id, endSeq);
     if (cached) return cached;
-    const items = (this.q.history.all(endSeq, id, ctx.tenant) as string[]).map((d) => JSON.parse(d) as Item);
-    this.cache.set(id, items);
+    const rows = this.q.history.all(endSeq, id, ctx.tenant) as string[];
+    const items = rows.map((d) => JSON.parse(d) as Item);
+    this.cache.set(id, items, rows.reduce((n, d) => n + d.length, 0));
     return items;
   }
 
