@@ -14,17 +14,31 @@ export function tagSignature(kind: string, blob: string): string {
   return `${PREFIX}${kind}:${blob}`;
 }
 
-/** Input for `kind`: its own blobs untagged, other vendors' blobs removed. Copies only what changes. */
+/**
+ * Input for `kind`: its own blobs untagged, other vendors' blobs removed. Copies only what changes, and
+ * gives the same copy for the same item every turn (history items are shared, read-only objects), so what
+ * providers remember about history items (providers/history-json.ts) holds for these too.
+ */
 export function reasoningStateFor(kind: string, items: Item[]): Item[] {
   let out: Item[] | null = null;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (item.type !== 'reasoning' || typeof item.encrypted_content !== 'string' || !item.encrypted_content.startsWith(PREFIX)) continue;
-    const rest = item.encrypted_content.slice(PREFIX.length);
-    const colon = rest.indexOf(':');
-    const own = rest.slice(0, colon) === kind;
     out ??= items.slice();
-    out[i] = { ...item, encrypted_content: own ? rest.slice(colon + 1) : null };
+    out[i] = copyFor(kind, item);
   }
   return out ?? items;
+}
+
+const copies = new WeakMap<Item, { kind: string; copy: Item }>();
+
+function copyFor(kind: string, item: Item): Item {
+  const hit = copies.get(item);
+  if (hit && hit.kind === kind) return hit.copy;
+  const rest = (item.encrypted_content as string).slice(PREFIX.length);
+  const colon = rest.indexOf(':');
+  const own = rest.slice(0, colon) === kind;
+  const copy = { ...item, encrypted_content: own ? rest.slice(colon + 1) : null };
+  copies.set(item, { kind, copy });
+  return copy;
 }

@@ -3,6 +3,7 @@ import type { CreateParams } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
 import type { ModelRequest } from '../types.js';
 import type { ChatRequestBody } from './chat-wire-types.js';
+import { jsonWithArray } from '../history-json.js';
 import { chatMessagesBytes, convertToChatMessages } from './convert-to-chat-messages.js';
 import { prepareChatTools } from './prepare-chat-tools.js';
 
@@ -29,10 +30,8 @@ export function chatRequestBytes(
   opts: { provider: string; dropUnsupported: boolean },
 ): Buffer {
   const { messages: _placeholder, ...rest } = requestFields(request, tools, opts);
-  const messages = chatMessagesBytes(request.input, opts.provider);
   const system = request.instructions ? JSON.stringify({ role: 'system', content: request.instructions }) : '';
-  const open = `{"messages":[${system}${system && messages.length ? ',' : ''}`;
-  return Buffer.concat([Buffer.from(open), messages, Buffer.from(`],${JSON.stringify(rest).slice(1)}`)]);
+  return jsonWithArray('messages', chatMessagesBytes(request.input, opts.provider), rest, system);
 }
 
 /** Everything but `messages` (left empty). */

@@ -11,7 +11,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { ContentPart, Item, MessageItem, ReasoningItem } from '../../api/items.js';
 import { historyCallAsFunction, historyResult } from '../tool-mapping.js';
-import { PrefixMemo } from '../../engine/prefix-memo.js';
+import { HistoryJson } from '../history-json.js';
 import type { ChatAssistantMessage, ChatContentPart, ChatMessage, ChatToolCall } from './chat-wire-types.js';
 
 /** The assistant turn being assembled from consecutive assistant-side items. */
@@ -37,76 +37,13 @@ export function convertToChatMessages(instructions: string | null, input: Item[]
 }
 
 /**
- * The same messages as JSON, as bytes: the comma-separated messages (no brackets, no instructions; empty
- * when there are none). History items are shared and read-only (the store's history cache), so their JSON is
- * remembered: per message (keyed by its first item), and as the bytes of the whole input sent last time from
- * the same conversation root. Continuing a long conversation then serializes and encodes only the new turn;
- * the history's bytes are copied, not rebuilt.
+ * The same messages as JSON bytes: comma-separated, no brackets, no instructions (empty when there are
+ * none). The JSON of shared history items is remembered from turn to turn (see providers/history-json.ts);
+ * a message boundary only counts if no assistant run continues across it (Chat merges such runs).
  */
 export function chatMessagesBytes(input: Item[], provider: string): Buffer {
-  const before = sentBefore.get(input);
-  const { start: resume, head } = reusablePrefix(input, before);
-  const parts: string[] = [];
-  const ends: number[] = [];
-  const offsets: number[] = [];
-  let offset = head.length;
-  for (let start = resume; start < input.length;) {
-    const end = groupEnd(input, start);
-    const json = memoizedGroupJson(input, start, end, provider);
-    if (json) {
-      offset += (offset ? 1 : 0) + Buffer.byteLength(json);
-      parts.push(json);
-    }
-    ends.push(end);
-    offsets.push(offset);
-    start = end;
-  }
-  const rest = parts.join(',');
-  const bytes = !head.length ? Buffer.from(rest) : !rest ? head : Buffer.concat([head, Buffer.from(`,${rest}`)]);
-  const kept = before && resume > 0 ? keptBoundaries(before.value, resume) : { ends: [], offsets: [] };
-  sentBefore.set(input, { bytes, ends: [...kept.ends, ...ends], offsets: [...kept.offsets, ...offsets] });
-  return bytes;
+  return chatHistory.bytes(input, provider);
 }
-
-/** The bytes of an earlier input and, for each message boundary in it, the item index and the byte offset. */
-interface SentBytes { bytes: Buffer; ends: number[]; offsets: number[] }
-
-const sentBefore = new PrefixMemo<SentBytes>();
-
-/**
- * Where to resume: the last message boundary within the items this input shares with the one sent before,
- * and the bytes up to it. Chat merges consecutive assistant-side items into one message, so a boundary only
- * counts if this input does not continue an assistant run across it.
- */
-function reusablePrefix(input: Item[], before: ReturnType<typeof sentBefore.get>): { start: number; head: Buffer } {
-  if (!before) return { start: 0, head: EMPTY };
-  const { ends, offsets, bytes } = before.value;
-  for (let k = upperBound(ends, before.common) - 1; k >= 0; k--) {
-    const b = ends[k];
-    if (b < input.length && isAssistantSide(input[b - 1]) && isAssistantSide(input[b])) continue;
-    return { start: b, head: bytes.subarray(0, offsets[k]) };
-  }
-  return { start: 0, head: EMPTY };
-}
-
-function keptBoundaries(sent: SentBytes, upTo: number): { ends: number[]; offsets: number[] } {
-  const k = upperBound(sent.ends, upTo);
-  return { ends: sent.ends.slice(0, k), offsets: sent.offsets.slice(0, k) };
-}
-
-/** Index of the first element > x in an ascending array. */
-function upperBound(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-const EMPTY = Buffer.alloc(0);
 
 /** The same messages as a JSON array text (with the instructions' system message first). */
 export function chatMessagesJson(instructions: string | null, input: Item[], provider: string): string {
@@ -115,18 +52,11 @@ export function chatMessagesJson(instructions: string | null, input: Item[], pro
   return `[${system}${system && messages ? ',' : ''}${messages}]`;
 }
 
-/** A group's JSON ('' when it makes no message), keyed by its first item and valid for exactly the same items. */
-const groupJson = new WeakMap<Item, { items: Item[]; json: string }>();
-
-function memoizedGroupJson(input: Item[], start: number, end: number, provider: string): string {
-  const first = input[start];
-  const hit = groupJson.get(first);
-  if (hit && hit.items.length === end - start && hit.items.every((item, k) => item === input[start + k])) return hit.json;
-  const message = convertGroup(input, start, end, provider);
-  const json = message ? JSON.stringify(message) : '';
-  groupJson.set(first, { items: input.slice(start, end), json });
-  return json;
-}
+const chatHistory = new HistoryJson<string>({
+  groupEnd,
+  continuesAcross: (input, b) => isAssistantSide(input[b - 1]) && isAssistantSide(input[b]),
+  convert: convertGroup,
+});
 
 /** Reasoning, assistant messages and tool calls: the items that make up one assistant turn. */
 function isAssistantSide(item: Item): boolean {

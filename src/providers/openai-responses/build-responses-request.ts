@@ -5,7 +5,8 @@
  * and sent again next turn.
  */
 import type { ModelRequest } from '../types.js';
-import { convertInputItems } from './convert-input-items.js';
+import { jsonWithArray } from '../history-json.js';
+import { convertInputItems, inputItemsBytes } from './convert-input-items.js';
 import { FORWARDED_PARAMS } from './responses-params.js';
 
 export const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
@@ -18,11 +19,18 @@ export interface BuildOptions {
 }
 
 export function buildResponsesRequest(request: ModelRequest, opts: BuildOptions): Record<string, unknown> {
+  return { ...requestFields(request, opts), input: convertInputItems(request.input, { dropReasoning: opts.dropReasoning }) };
+}
+
+/** The same body as JSON bytes, the input through the history memo (see inputItemsBytes). */
+export function responsesRequestBytes(request: ModelRequest, opts: BuildOptions): Buffer {
+  return jsonWithArray('input', inputItemsBytes(request.input, { dropReasoning: opts.dropReasoning }), requestFields(request, opts));
+}
+
+/** Everything but `input`. */
+function requestFields(request: ModelRequest, opts: BuildOptions): Record<string, unknown> {
   const params = request.params;
-  const body: Record<string, unknown> = {
-    model: request.model,
-    input: convertInputItems(request.input, { dropReasoning: opts.dropReasoning }),
-  };
+  const body: Record<string, unknown> = { model: request.model };
   if (request.instructions !== null && request.instructions !== '') body.instructions = request.instructions;
   for (const key of FORWARDED_PARAMS) {
     const value = params[key];

@@ -21,6 +21,7 @@
  * not verify an encrypted blob, e.g. one another vendor produced earlier in the conversation).
  */
 import type { Item } from '../../api/items.js';
+import { HistoryJson } from '../history-json.js';
 
 const KEEP_ID = new Set(['item_reference', 'mcp_approval_request']);
 
@@ -32,17 +33,36 @@ export interface ConvertInputOptions {
 export function convertInputItems(items: readonly Item[], opts: ConvertInputOptions = {}): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const item of items) {
-    if (item.type === 'reasoning') {
-      if (opts.dropReasoning) continue;
-      const encrypted = (item as { encrypted_content?: unknown }).encrypted_content;
-      if (typeof encrypted !== 'string' || encrypted === '') continue;
-    }
-    if (KEEP_ID.has(item.type) || item.id === undefined) {
-      out.push({ ...item });
-      continue;
-    }
-    const { id: _id, ...rest } = item;
-    out.push(rest);
+    const converted = convertInputItem(item, opts);
+    if (converted) out.push(converted);
   }
   return out;
 }
+
+/** One item as OpenAI takes it, or null when it is left out (see the rules above). */
+export function convertInputItem(item: Item, opts: ConvertInputOptions = {}): Record<string, unknown> | null {
+  if (item.type === 'reasoning') {
+    if (opts.dropReasoning) return null;
+    const encrypted = (item as { encrypted_content?: unknown }).encrypted_content;
+    if (typeof encrypted !== 'string' || encrypted === '') return null;
+  }
+  if (KEEP_ID.has(item.type) || item.id === undefined) return { ...item };
+  const { id: _id, ...rest } = item;
+  return rest;
+}
+
+/**
+ * The converted input as JSON bytes (comma-separated items, no brackets), the JSON of shared history items
+ * remembered from turn to turn (providers/history-json.ts). Items convert one by one, so every item is a
+ * boundary. Dropping all reasoning (a rare retry) is not remembered.
+ */
+export function inputItemsBytes(items: Item[], opts: ConvertInputOptions = {}): Buffer {
+  if (opts.dropReasoning) return Buffer.from(convertInputItems(items, opts).map((i) => JSON.stringify(i)).join(','));
+  return inputHistory.bytes(items, null);
+}
+
+const inputHistory = new HistoryJson<null>({
+  groupEnd: (_input, start) => start + 1,
+  continuesAcross: () => false,
+  convert: (input, start) => convertInputItem(input[start]),
+});
