@@ -8,7 +8,7 @@
 import { ApiError } from '../api/errors.js';
 import type { ContentPart, InputFilePart, InputImagePart, Item } from '../api/items.js';
 import type { FileService } from '../files/file-service.js';
-import { PrefixMemo } from '../engine/prefix-memo.js';
+import { MEMO_MIN_ITEMS, PrefixMemo } from '../engine/prefix-memo.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { SafeFetcher } from './safe-fetch.js';
 
@@ -48,7 +48,7 @@ export async function resolveContent(items: Item[], opts: ResolveContentOptions)
     if (!refers) plain.add(item);
   }
   if (!needed) {
-    plainInputs.set(items, true);
+    if (items.length >= MEMO_MIN_ITEMS) plainInputs.set(items, true);
     return items;
   }
 

@@ -10,6 +10,9 @@
  */
 import type { Item } from '../api/items.js';
 
+/** Inputs shorter than this are worked on directly: remembering them would cost more than it saves. */
+export const MEMO_MIN_ITEMS = 8;
+
 export class PrefixMemo<V> {
   private readonly byRoot = new WeakMap<Item, { items: Item[]; value: V }>();
 

@@ -12,7 +12,7 @@
  * Responses input item is one); `convert` must depend on the items alone, never on request options.
  */
 import type { Item } from '../api/items.js';
-import { PrefixMemo } from '../engine/prefix-memo.js';
+import { MEMO_MIN_ITEMS, PrefixMemo } from '../engine/prefix-memo.js';
 
 export interface HistoryJsonSpec<C> {
   /** End (exclusive) of the group of items starting at `start` that make one wire entry. */
@@ -36,6 +36,7 @@ export class HistoryJson<C> {
 
   /** The entries for `input` as comma-separated JSON (no brackets; empty when there are none), UTF-8. */
   bytes(input: Item[], context: C): Buffer {
+    if (input.length < MEMO_MIN_ITEMS) return this.direct(input, context);
     const before = this.sentBefore.get(input);
     const { start: resume, head, kept } = this.reusablePrefix(input, before);
     const parts: string[] = [];
@@ -57,6 +58,17 @@ export class HistoryJson<C> {
     const bytes = !head.length ? Buffer.from(rest) : !rest ? head : Buffer.concat([head, Buffer.from(`,${rest}`)]);
     this.sentBefore.set(input, { bytes, ends, offsets });
     return bytes;
+  }
+
+  private direct(input: Item[], context: C): Buffer {
+    const parts: string[] = [];
+    for (let start = 0; start < input.length;) {
+      const end = this.spec.groupEnd(input, start);
+      const entry = this.spec.convert(input, start, end, context);
+      if (entry !== null) parts.push(JSON.stringify(entry));
+      start = end;
+    }
+    return Buffer.from(parts.join(','));
   }
 
   /**
