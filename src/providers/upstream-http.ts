@@ -15,8 +15,8 @@ import type { ProviderConfig } from '../config/types.js';
 export interface SseMessage { event: string | undefined; data: string }
 
 /** A request body already serialized as JSON, as text or UTF-8 bytes (sent as is, not stringified again). */
-export class JsonText {
-  constructor(readonly text: string | Buffer) {}
+export class JsonBody {
+  constructor(readonly json: string | Buffer) {}
 }
 
 export class UpstreamClient {
@@ -72,7 +72,7 @@ export class UpstreamClient {
           ...this.config.headers,
           ...headers,
         },
-        body: body === undefined ? null : body instanceof JsonText ? body.text : JSON.stringify(body),
+        body: body === undefined ? null : body instanceof JsonBody ? body.json : JSON.stringify(body),
       }, signal);
     } catch (err) {
       throw toUpstreamError(err, signal);

@@ -6,7 +6,7 @@
 import type { ProviderConfig } from '../../config/types.js';
 import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
-import { JsonText, UpstreamClient } from '../upstream-http.js';
+import { JsonBody, UpstreamClient } from '../upstream-http.js';
 import { chatRequestBytes } from './build-chat-request.js';
 import { OPENAI_CHAT_PARAMS } from './chat-params.js';
 import { estimateChatInputTokens } from './estimate-chat-input-tokens.js';
@@ -29,7 +29,7 @@ export function createOpenAIChatProvider(config: ProviderConfig): Provider {
     countInputTokens: (request) => estimateChatInputTokens(config, request),
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const tools = flattenTools(request.params.tools, config.dropUnsupported, config.name);
-      const body = new JsonText(chatRequestBytes(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported }));
+      const body = new JsonBody(chatRequestBytes(request, tools, { provider: config.name, dropUnsupported: config.dropUnsupported }));
       const opts = { reasoningAsSummary: request.params.reasoning?.summary != null };
       if (request.params.stream !== true) {
         const completion = await client.json<ChatCompletion>('POST', '/chat/completions', body, authHeaders, request.signal);

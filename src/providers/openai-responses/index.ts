@@ -12,7 +12,7 @@
 import type { ProviderConfig } from '../../config/types.js';
 import type { UpstreamError } from '../../api/errors.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
-import { JsonText, UpstreamClient, toUpstreamError } from '../upstream-http.js';
+import { JsonBody, UpstreamClient, toUpstreamError } from '../upstream-http.js';
 import {
   responsesRequestBytes,
   clientAskedEncryptedReasoning,
@@ -44,7 +44,7 @@ export function createOpenAIResponsesProvider(config: ProviderConfig): Provider 
       let encryptedReasoning = mayAskEncryptedReasoning(request.model) && !withoutEncryptedReasoning.has(request.model);
       let dropReasoning = false;
       for (let attempt = 0; ; attempt++) {
-        const body = new JsonText(responsesRequestBytes(request, { encryptedReasoning, dropReasoning }));
+        const body = new JsonBody(responsesRequestBytes(request, { encryptedReasoning, dropReasoning }));
         try {
           const messages = await client.postSse('/responses', body, headers, request.signal);
           return mapResponsesStream(messages);
