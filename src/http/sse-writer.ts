@@ -11,6 +11,7 @@ export class SseWriter {
   private pending = '';
   private flushScheduled = false;
   private holding = false;
+  private written = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly res: ServerResponse, headers: Record<string, string>, keepAliveMs: number) {
@@ -41,10 +42,13 @@ export class SseWriter {
   }
 
   /**
-   * Keeps queued frames until end(): the stream's last events then leave with the terminal event and
-   * `[DONE]` in one write, instead of one write now and another once the response is stored.
+   * The upstream is done and the response is being stored. Frames queued from now on wait for end(), so
+   * the stream's tail leaves with the terminal event and `[DONE]` in one write instead of two. Except the
+   * first write: when nothing has gone out yet (a short answer that arrived at once), the frames so far
+   * leave now, so the time to the first event does not include the store's commit.
    */
   hold(): void {
+    if (!this.written) this.flush();
     this.holding = true;
   }
 
@@ -71,6 +75,7 @@ export class SseWriter {
 
   private write(chunk: string) {
     if (this.res.writableEnded || this.res.destroyed) return;
+    this.written = true;
     this.lastWrite = Date.now();
     this.res.write(chunk);
   }

@@ -31,18 +31,34 @@ test('frames queued in one turn go out in one write; end() adds [DONE]', async (
   assert.equal(calls.length, 2);
 });
 
-test('hold(): the queued tail waits for end() and leaves with it in one write', async () => {
+test('hold() after a first write: the queued tail waits for end() and leaves with it in one write', async () => {
   const { res, calls } = recorder();
   const sse = new SseWriter(res, {}, 0);
+  sse.frame('response.created', '{"a":1}');
+  await turn();
+  assert.equal(calls.length, 1);
   sse.frame('response.output_text.done', '{"t":1}');
   sse.hold();
   await turn();
   await turn();
-  assert.equal(calls.length, 0);
+  assert.equal(calls.length, 1, 'held');
   sse.frame('response.completed', '{"c":3}');
   sse.end();
-  assert.deepEqual(calls, [{
+  assert.deepEqual(calls[1], {
     op: 'end',
     data: 'event: response.output_text.done\ndata: {"t":1}\n\nevent: response.completed\ndata: {"c":3}\n\ndata: [DONE]\n\n',
-  }]);
+  });
+});
+
+test('hold() before anything went out writes the frames so far at once: the first event never waits for the store', () => {
+  const { res, calls } = recorder();
+  const sse = new SseWriter(res, {}, 0);
+  sse.frame('response.created', '{"a":1}');
+  sse.frame('response.output_text.done', '{"t":1}');
+  sse.hold();
+  assert.deepEqual(calls, [{ op: 'write', data: 'event: response.created\ndata: {"a":1}\n\nevent: response.output_text.done\ndata: {"t":1}\n\n' }]);
+  sse.frame('response.completed', '{"c":3}');
+  sse.end();
+  assert.equal(calls.length, 2);
+  assert.equal(calls[1].data, 'event: response.completed\ndata: {"c":3}\n\ndata: [DONE]\n\n');
 });
