@@ -101,17 +101,23 @@ interface UpstreamResponse {
  */
 function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new UpstreamError('request aborted', { code: 'aborted' }));
-    const body = new ChunkQueue();
+    const aborted = () => new UpstreamError('request aborted', { code: 'aborted' });
+    if (signal.aborted) return reject(aborted());
     let controller: Dispatcher.DispatchController | null = null;
     let started = false;
-    const onAbort = () => controller?.abort(new UpstreamError('request aborted', { code: 'aborted' }));
+    // A reader that stops early (an error in the stream, a consumer that gave up) ends the request: the
+    // upstream must not go on generating for nobody.
+    const body = new ChunkQueue(() => controller?.abort(new UpstreamError('response body abandoned', { code: 'aborted' })));
+    const onAbort = () => {
+      if (controller) controller.abort(aborted());
+      else reject(aborted()); // still connecting: settle now, abort once the request starts
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     const done = () => signal.removeEventListener('abort', onAbort);
     agent.dispatch(opts, {
       onRequestStart(c) {
         controller = c;
-        if (signal.aborted) onAbort();
+        if (signal.aborted) c.abort(aborted());
       },
       onResponseStart(_c, statusCode, headers) {
         if (statusCode < 200) return; // 1xx informational
@@ -134,12 +140,14 @@ function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: AbortS
   });
 }
 
-/** Chunks pushed by the dispatch handler, read with `for await`. */
+/** Chunks pushed by the dispatch handler, read with `for await`; `abandon` runs if the reader stops early. */
 class ChunkQueue implements AsyncIterable<Buffer> {
   private chunks: Buffer[] = [];
   private ended = false;
   private error: Error | null = null;
   private wake: (() => void) | null = null;
+
+  constructor(private readonly abandon: () => void) {}
 
   push(chunk: Buffer) {
     this.chunks.push(chunk);
@@ -159,18 +167,22 @@ class ChunkQueue implements AsyncIterable<Buffer> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (;;) {
-      if (this.chunks.length) {
-        const batch = this.chunks;
-        this.chunks = [];
-        yield* batch;
-        continue;
+    try {
+      for (;;) {
+        if (this.chunks.length) {
+          const batch = this.chunks;
+          this.chunks = [];
+          yield* batch;
+          continue;
+        }
+        if (this.ended) {
+          if (this.error) throw this.error;
+          return;
+        }
+        await new Promise<void>((r) => { this.wake = r; });
       }
-      if (this.ended) {
-        if (this.error) throw this.error;
-        return;
-      }
-      await new Promise<void>((r) => { this.wake = r; });
+    } finally {
+      if (!this.ended) this.abandon();
     }
   }
 }
