@@ -172,7 +172,7 @@ export class ResponseStore {
   }
 
   async listEvents(ctx: RequestContext, id: string, afterSeq = -1): Promise<Record<string, unknown>[]> {
-    if (!this.q.getResponse.get(id, ctx.tenant)) return [];
+    // Tenant-scoped, like every read: another tenant's response has no log here.
     const log = this.q.eventLog.get(id, ctx.tenant) as string | null | undefined;
     if (!log) return [];
     return (JSON.parse(log) as Record<string, unknown>[]).filter((e) => Number(e.sequence_number) > afterSeq);
