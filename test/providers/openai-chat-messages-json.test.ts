@@ -1,14 +1,19 @@
 /**
- * chatMessagesJson remembers the JSON of shared history items (per message and per conversation prefix).
+ * chatMessagesBytes remembers the JSON of shared history items (per message and per conversation prefix).
  * Whatever it reuses, its text must always equal a fresh conversion of the same input.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Item } from '../../src/api/items.js';
-import { chatMessagesJson, convertToChatMessages } from '../../src/providers/openai-chat/convert-to-chat-messages.js';
+import { chatMessagesBytes, convertToChatMessages } from '../../src/providers/openai-chat/convert-to-chat-messages.js';
 
 const fresh = (instructions: string | null, input: Item[]) => JSON.stringify(convertToChatMessages(instructions, input, 'p'));
-const memo = (instructions: string | null, input: Item[]) => chatMessagesJson(instructions, input, 'p');
+/** The memoized messages as an array text, the instructions' system message first (as the request body has them). */
+const memo = (instructions: string | null, input: Item[]) => {
+  const messages = chatMessagesBytes(input, 'p').toString();
+  const system = instructions ? JSON.stringify({ role: 'system', content: instructions }) : '';
+  return `[${system}${system && messages ? ',' : ''}${messages}]`;
+};
 
 const user = (text: string): Item => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }) as Item;
 const assistant = (text: string): Item => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }) as Item;

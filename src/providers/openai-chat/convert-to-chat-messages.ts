@@ -45,13 +45,6 @@ export function chatMessagesBytes(input: Item[], provider: string): Buffer {
   return chatHistory.bytes(input, provider);
 }
 
-/** The same messages as a JSON array text (with the instructions' system message first). */
-export function chatMessagesJson(instructions: string | null, input: Item[], provider: string): string {
-  const messages = chatMessagesBytes(input, provider).toString();
-  const system = instructions ? JSON.stringify({ role: 'system', content: instructions }) : '';
-  return `[${system}${system && messages ? ',' : ''}${messages}]`;
-}
-
 const chatHistory = new HistoryJson<string>({
   groupEnd,
   continuesAcross: (input, b) => isAssistantSide(input[b - 1]) && isAssistantSide(input[b]),
