@@ -9,6 +9,7 @@ import { ApiError, UpstreamError } from '../../src/api/errors.js';
 import type { CreateParams } from '../../src/api/create-params.js';
 import type { FunctionCallItem, Item, MessageItem, ReasoningItem } from '../../src/api/items.js';
 import type { ProviderConfig } from '../../src/config/types.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 import type { ModelEvent, ModelRequest, Provider } from '../../src/providers/types.js';
 import { ANTHROPIC_PARAMS, createAnthropicProvider } from '../../src/providers/anthropic/index.js';
 import { JSON_OBJECT_INSTRUCTION } from '../../src/providers/anthropic/build-anthropic-request.js';
@@ -25,17 +26,7 @@ before(async () => {
 after(async () => { await fake.close(); });
 
 function makeProvider(over: Partial<ProviderConfig> = {}): Provider {
-  return createAnthropicProvider({
-    name: 'anthropic',
-    kind: 'anthropic',
-    baseUrl: fake.baseUrl,
-    apiKey: 'test-key',
-    headers: {},
-    dropUnsupported: false,
-    timeouts: { connect: 2000, firstByte: 2000, idle: 2000 },
-    models: [],
-    ...over,
-  });
+  return createAnthropicProvider(testProviderConfig('anthropic', fake.baseUrl, over));
 }
 
 function request(input: Item[], params: Partial<CreateParams> = {}, instructions: string | null = null): ModelRequest {

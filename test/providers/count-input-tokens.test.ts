@@ -10,7 +10,7 @@ import { countTokens } from 'gpt-tokenizer';
 import { ApiError, UpstreamError } from '../../src/api/errors.js';
 import type { CreateParams, Tool } from '../../src/api/create-params.js';
 import type { Item } from '../../src/api/items.js';
-import type { ProviderConfig, ProviderKind } from '../../src/config/types.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/index.js';
 import { createGeminiProvider } from '../../src/providers/gemini/index.js';
 import { createOpenAIChatProvider } from '../../src/providers/openai-chat/index.js';
@@ -41,19 +41,7 @@ after(async () => {
   await Promise.all([responses.close(), strictResponses.close(), anthropic.close(), gemini.close(), chat.close()]);
 });
 
-function config(kind: ProviderKind, baseUrl: string, over: Partial<ProviderConfig> = {}): ProviderConfig {
-  return {
-    name: kind,
-    kind,
-    baseUrl,
-    apiKey: 'test-key',
-    headers: {},
-    dropUnsupported: false,
-    timeouts: { connect: 2000, firstByte: 2000, idle: 2000 },
-    models: [],
-    ...over,
-  };
-}
+const config = testProviderConfig;
 
 function request(model: string, input: Item[], params: Partial<CreateParams> = {}, instructions: string | null = null): ModelRequest {
   return { model, instructions, input, params: { model: `x/${model}`, ...params }, signal: new AbortController().signal };

@@ -16,23 +16,14 @@ import type { ModelEvent, Provider } from '../../src/providers/types.js';
 import type { SseMessage } from '../../src/providers/upstream-http.js';
 import { startFakeGemini } from '../fakes/fake-gemini.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 
 let fake: FakeUpstream;
 before(async () => { fake = await startFakeGemini(); });
 after(async () => { await fake.close(); });
 
 function config(over: Partial<ProviderConfig> = {}): ProviderConfig {
-  return {
-    name: 'google',
-    kind: 'gemini',
-    baseUrl: fake.baseUrl,
-    apiKey: 'test-key',
-    headers: {},
-    dropUnsupported: false,
-    timeouts: { connect: 2_000, firstByte: 2_000, idle: 2_000 },
-    models: [],
-    ...over,
-  };
+  return testProviderConfig('gemini', fake.baseUrl, { name: 'google', ...over });
 }
 
 const user = (text: string): Item => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });

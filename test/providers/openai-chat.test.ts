@@ -11,23 +11,14 @@ import type { ModelEvent, Provider } from '../../src/providers/types.js';
 import type { SseMessage } from '../../src/providers/upstream-http.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 
 let fake: FakeUpstream;
 before(async () => { fake = await startFakeChatCompletions(); });
 after(async () => { await fake.close(); });
 
 function config(over: Partial<ProviderConfig> = {}): ProviderConfig {
-  return {
-    name: 'local',
-    kind: 'openai-chat',
-    baseUrl: fake.baseUrl,
-    apiKey: 'sk-test',
-    headers: {},
-    dropUnsupported: false,
-    timeouts: { connect: 2_000, firstByte: 2_000, idle: 2_000 },
-    models: [],
-    ...over,
-  };
+  return testProviderConfig('openai-chat', fake.baseUrl, { name: 'local', apiKey: 'sk-test', ...over });
 }
 
 const user = (text: string): Item => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });

@@ -4,22 +4,13 @@ import { UpstreamError } from '../../src/api/errors.js';
 import type { Item } from '../../src/api/items.js';
 import type { CreateParams } from '../../src/api/create-params.js';
 import type { ProviderConfig } from '../../src/config/types.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 import type { ModelEvent, ModelRequest, Provider } from '../../src/providers/types.js';
 import { createOpenAIResponsesProvider, OPENAI_RESPONSES_PARAMS } from '../../src/providers/openai-responses/index.js';
 import { startFakeResponses, type FakeResponses } from '../fakes/fake-responses.js';
 
 function configFor(fake: FakeResponses, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
-  return {
-    name: 'oai',
-    kind: 'openai',
-    baseUrl: fake.baseUrl,
-    apiKey: 'sk-test',
-    headers: {},
-    dropUnsupported: false,
-    timeouts: { connect: 2000, firstByte: 2000, idle: 2000 },
-    models: [],
-    ...overrides,
-  };
+  return testProviderConfig('openai', fake.baseUrl, { name: 'oai', apiKey: 'sk-test', ...overrides });
 }
 
 const user = (text: string, id?: string): Item => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }], ...(id ? { id } : {}) });

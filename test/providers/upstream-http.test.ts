@@ -4,14 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { UpstreamError } from '../../src/api/errors.js';
-import type { ProviderConfig } from '../../src/config/types.js';
 import { UpstreamClient } from '../../src/providers/upstream-http.js';
 import { listenOnLoopback } from '../fakes/fake-http.js';
+import { testProviderConfig } from '../helpers/provider-config.js';
 
-const config = (baseUrl: string, connect = 2_000): ProviderConfig => ({
-  name: 'p', kind: 'openai-chat', baseUrl, apiKey: '', headers: {}, dropUnsupported: false,
-  timeouts: { connect, firstByte: 2_000, idle: 2_000 }, models: [],
-} as unknown as ProviderConfig);
+const config = (baseUrl: string, connect = 2_000) =>
+  testProviderConfig('openai-chat', baseUrl, { timeouts: { connect, firstByte: 2_000, idle: 2_000 } });
 
 test('a reader that stops after the first SSE message closes the upstream request (no generating for nobody)', async () => {
   let closedAfter = -1;
