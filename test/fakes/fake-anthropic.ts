@@ -17,9 +17,9 @@
  * `enqueueSse(frames)` queues a raw scripted stream for cases the shared FakeTurn cannot express
  * (redacted_thinking, a mid-stream `error` event, a stream cut before message_stop).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { echoText, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
-import { listenOnLoopback, readBody, writeFrames } from './fake-http.js';
+import { createFakeServer, listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 export interface SseFrame { event: string; data: unknown }
@@ -35,28 +35,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const queue: Queued[] = [];
   let seq = 0;
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'api_error', `fake failed: ${String(err)}`);
-      else res.destroy();
-    });
+  const server = createFakeServer({
+    received,
+    badJson: (res) => sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: invalid JSON'),
+    crash: (res, err) => sendError(res, 500, 'api_error', `fake failed: ${String(err)}`),
+    handle,
   });
-  server.keepAliveTimeout = 60_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0];
-    let body: any;
-    if (raw) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        received.push({ method: req.method ?? '', path, headers: req.headers, body: raw });
-        return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: invalid JSON');
-      }
-    }
-    received.push({ method: req.method ?? '', path, headers: req.headers, body });
-
+  async function handle(req: IncomingMessage, res: ServerResponse, body: any, path: string) {
     if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
       return sendError(res, 404, 'not_found_error', 'Not found');
     }

@@ -8,9 +8,9 @@
  *
  * Also used by the benchmark: no sleeps unless a turn asks for `delayMs`, keep-alive on, one write per stream.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { echoText, type FakeToolCall, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
-import { listenOnLoopback, readBody, writeFrames } from './fake-http.js';
+import { createFakeServer, listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 
@@ -19,28 +19,14 @@ export async function startFakeChatCompletions(): Promise<FakeUpstream> {
   const queue: FakeTurn[] = [];
   let seq = 0;
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, `fake failed: ${String(err)}`);
-      else res.destroy();
-    });
+  const server = createFakeServer({
+    received,
+    badJson: (res) => sendError(res, 400, 'We could not parse the JSON body of your request.'),
+    crash: (res, err) => sendError(res, 500, `fake failed: ${String(err)}`),
+    handle,
   });
-  server.keepAliveTimeout = 60_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0];
-    let body: any;
-    if (raw) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        received.push({ method: req.method ?? '', path, headers: req.headers, body: raw });
-        return sendError(res, 400, 'We could not parse the JSON body of your request.');
-      }
-    }
-    received.push({ method: req.method ?? '', path, headers: req.headers, body });
-
+  async function handle(req: IncomingMessage, res: ServerResponse, body: any, path: string, raw: string) {
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, {
         object: 'list',

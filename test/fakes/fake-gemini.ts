@@ -15,9 +15,9 @@
  * full counts. Errors use Google's `{error:{code, message, status}}`. The key must come in `x-goog-api-key` or a
  * `key=` query parameter (else 403 PERMISSION_DENIED, like Google). `received[].path` keeps the query.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { echoText, type FakeTurn, type FakeUpstream, type ReceivedRequest } from './fake-turn.js';
-import { listenOnLoopback, readBody, writeFrames } from './fake-http.js';
+import { createFakeServer, listenOnLoopback, writeFrames } from './fake-http.js';
 
 type ReplyTurn = Extract<FakeTurn, { kind: 'reply' }>;
 type Part = Record<string, unknown>;
@@ -29,29 +29,16 @@ export async function startFakeGemini(): Promise<FakeUpstream> {
   const queue: FakeTurn[] = [];
   let seq = 0;
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, `fake failed: ${String(err)}`);
-      else res.destroy();
-    });
+  const server = createFakeServer({
+    received,
+    withQuery: true,
+    badJson: (res) => sendError(res, 400, 'Invalid JSON payload received.'),
+    crash: (res, err) => sendError(res, 500, `fake failed: ${String(err)}`),
+    handle,
   });
-  server.keepAliveTimeout = 60_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const raw = await readBody(req);
+  async function handle(req: IncomingMessage, res: ServerResponse, body: any) {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const fullPath = url.pathname + url.search;
-    let body: any;
-    if (raw) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        received.push({ method: req.method ?? '', path: fullPath, headers: req.headers, body: raw });
-        return sendError(res, 400, 'Invalid JSON payload received.');
-      }
-    }
-    received.push({ method: req.method ?? '', path: fullPath, headers: req.headers, body });
-
     const route = ROUTE.exec(url.pathname);
     if (req.method !== 'POST' || !route) return sendError(res, 404, `Unknown path: ${req.method} ${url.pathname}`);
     if (!req.headers['x-goog-api-key'] && !url.searchParams.get('key')) {

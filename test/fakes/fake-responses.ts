@@ -10,10 +10,11 @@
  * `reasoning.encrypted_content` asked of a non-reasoning model, reasoning items that need a server-side lookup
  * under `store: false`, and encrypted reasoning replayed under another item id.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { FakeToolCall, FakeTurn, FakeUpstream, ReceivedRequest } from './fake-turn.js';
 import { echoText } from './fake-turn.js';
+import { createFakeServer, listenOnLoopback } from './fake-http.js';
 
 type Json = Record<string, any>;
 
@@ -68,23 +69,12 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
   const queue: ResponsesFakeTurn[] = [];
   const issuedBlobs = new Set<string>();
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: any;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-      handle(req, res, body).catch((err) => {
-        if (!res.headersSent) sendError(res, 500, { message: String(err), type: 'server_error' });
-        else res.destroy();
-      });
-    });
+  // A body that is not JSON is passed on as text; validate() answers it like OpenAI does.
+  const server = createFakeServer({
+    received,
+    withQuery: true,
+    crash: (res, err) => sendError(res, 500, { message: String(err), type: 'server_error' }),
+    handle,
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: any): Promise<void> {
@@ -226,16 +216,12 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
     return !/^(gpt-4|gpt-3\.5|chatgpt-4o)/.test(model) && !(options.nonReasoningModels ?? []).includes(model);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl,
     received,
     enqueue: (...turns: ResponsesFakeTurn[]) => { queue.push(...turns); },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close,
   };
 }
 
