@@ -18,15 +18,15 @@ import {
   tool,
 } from '@openai/agents';
 import { z } from 'zod';
-import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
-import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
-import { LOOPBACK_HOSTS, recordConnections, type ConnectionRecorder } from '../helpers/connection-recorder.js';
+import type { TestServer } from '../helpers/switchboard.js';
+import { LOOPBACK_HOSTS, type ConnectionRecorder } from '../helpers/connection-recorder.js';
+import { startSdkHarness, type SdkHarness } from '../helpers/sdk-harness.js';
 
 setTracingDisabled(true);
 setOpenAIAPI('responses');
 
+let harness: SdkHarness;
 let chat: FakeUpstream;
 let anthropic: FakeUpstream;
 let sb: TestServer;
@@ -38,37 +38,23 @@ let sb: TestServer;
 type AgentsOpenAI = Parameters<typeof setDefaultOpenAIClient>[0];
 let client: AgentsOpenAI;
 /** Parsed bodies the SDK POSTed to Switchboard, newest last. */
-const sent: any[] = [];
-
+let sent: any[];
 /** Every host a TCP connection was opened to in this process: all must be loopback. */
 let connections: ConnectionRecorder;
 
 before(async () => {
-  connections = recordConnections();
-  chat = await startFakeChatCompletions();
-  anthropic = await startFakeAnthropic();
-  sb = await startSwitchboard({
-    providers: [
-      { name: 'vllm', kind: 'openai-chat', base_url: chat.baseUrl, models: ['m'], retry: { max: 0 } },
-      { name: 'claude', kind: 'anthropic', base_url: anthropic.baseUrl, api_key: 'ak', retry: { max: 0 } },
-    ],
-  });
+  harness = await startSdkHarness();
+  ({ chat, anthropic, sb, sent, connections } = harness);
   client = new OpenAI({
     baseURL: `${sb.url}/v1`,
     apiKey: 'x',
     maxRetries: 0,
     timeout: 10_000,
-    fetch: async (input, init) => {
-      if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
-      return fetch(input, init);
-    },
+    fetch: harness.fetch,
   }) as unknown as AgentsOpenAI;
   setDefaultOpenAIClient(client);
 });
-after(async () => {
-  connections.stop();
-  await sb.close(); await chat.close(); await anthropic.close();
-});
+after(() => harness.close());
 
 function weatherAgent(model: string | OpenAIResponsesModel, modelSettings: Record<string, unknown> = {}) {
   const calls: unknown[] = [];

@@ -10,46 +10,27 @@ import assert from 'node:assert/strict';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
-import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
-import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
-import { LOOPBACK_HOSTS, recordConnections, type ConnectionRecorder } from '../helpers/connection-recorder.js';
+import type { TestServer } from '../helpers/switchboard.js';
+import { LOOPBACK_HOSTS, type ConnectionRecorder } from '../helpers/connection-recorder.js';
+import { startSdkHarness, type SdkHarness } from '../helpers/sdk-harness.js';
 
+let harness: SdkHarness;
 let chat: FakeUpstream;
 let anthropic: FakeUpstream;
 let sb: TestServer;
 let openai: ReturnType<typeof createOpenAI>;
-
 /** What the SDK sent to Switchboard (parsed JSON bodies of POST /v1/responses), newest last. */
-const sent: any[] = [];
-
+let sent: any[];
 /** Every host a TCP connection was opened to in this process: all must be loopback. */
 let connections: ConnectionRecorder;
 
 before(async () => {
-  connections = recordConnections();
-  chat = await startFakeChatCompletions();
-  anthropic = await startFakeAnthropic();
-  sb = await startSwitchboard({
-    providers: [
-      { name: 'vllm', kind: 'openai-chat', base_url: chat.baseUrl, models: ['m'], retry: { max: 0 } },
-      { name: 'claude', kind: 'anthropic', base_url: anthropic.baseUrl, api_key: 'ak', retry: { max: 0 } },
-    ],
-  });
-  openai = createOpenAI({
-    baseURL: `${sb.url}/v1`,
-    apiKey: 'x',
-    fetch: async (input, init) => {
-      if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
-      return fetch(input, init);
-    },
-  });
+  harness = await startSdkHarness();
+  ({ chat, anthropic, sb, sent, connections } = harness);
+  openai = createOpenAI({ baseURL: `${sb.url}/v1`, apiKey: 'x', fetch: harness.fetch });
 });
-after(async () => {
-  connections.stop();
-  await sb.close(); await chat.close(); await anthropic.close();
-});
+after(() => harness.close());
 
 /** A per-test bound: nothing here may hang the suite. */
 const bounded = () => AbortSignal.timeout(10_000);
