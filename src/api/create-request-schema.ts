@@ -21,10 +21,10 @@ const optBool = z.boolean().nullish();
 const jsonObject = z.record(z.string(), z.unknown());
 
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
-export const effort = z.enum(EFFORTS);
-export const summary = z.enum(['auto', 'concise', 'detailed']);
+const effort = z.enum(EFFORTS);
+const summary = z.enum(['auto', 'concise', 'detailed']);
 
-export const textFormat = z.discriminatedUnion('type', [
+const textFormat = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text') }),
   z.strictObject({ type: z.literal('json_object') }),
   z.strictObject({
@@ -43,7 +43,7 @@ const metadata = z
     message: `expected at most ${METADATA_MAX_KEYS} keys`,
   });
 
-const requestSchema = z.strictObject({
+export const requestSchema = z.strictObject({
   model: z.string().min(1),
   input: inputSchema.nullish(),
   instructions: optString,

@@ -7,29 +7,13 @@
  */
 import { z } from 'zod';
 import type { CreateParams } from './create-params.js';
-import { effort, summary, textFormat } from './create-request-schema.js';
-import { inputSchema } from './item-schemas.js';
-import { toolChoiceSchema, toolSchema } from './tool-schemas.js';
+import { requestSchema } from './create-request-schema.js';
 import { describeIssue, toValidationError } from './validation-error.js';
 
-const optString = z.string().nullish();
-
-const inputTokensSchema = z.strictObject({
-  model: z.string().min(1),
-  input: inputSchema.nullish(),
-  instructions: optString,
-  previous_response_id: optString,
-  conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
-  tools: z.array(toolSchema).nullish(),
-  tool_choice: toolChoiceSchema.nullish(),
-  parallel_tool_calls: z.boolean().nullish(),
-  reasoning: z
-    .strictObject({ effort: effort.nullish(), summary: summary.nullish(), generate_summary: summary.nullish() })
-    .nullish(),
-  text: z
-    .strictObject({ format: textFormat.nullish(), verbosity: z.enum(['low', 'medium', 'high']).nullish() })
-    .nullish(),
-  truncation: z.enum(['auto', 'disabled']).nullish(),
+// The create request's own field schemas (strict, like create): one definition of each field.
+const inputTokensSchema = requestSchema.pick({
+  model: true, input: true, instructions: true, previous_response_id: true, conversation: true, tools: true,
+  tool_choice: true, parallel_tool_calls: true, reasoning: true, text: true, truncation: true,
 });
 
 /** The count request: a subset of CreateParams, so the create path's history assembly and adapters take it as is. */
