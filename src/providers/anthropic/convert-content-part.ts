@@ -16,6 +16,7 @@
  * `input_image.detail` has no Anthropic equivalent (Claude picks its own resolution); it is not forwarded.
  */
 import { ApiError } from '../../api/errors.js';
+import { parseDataUrl } from '../../content/data-url.js';
 import type { ContentPart } from '../../api/items.js';
 import type { AnthropicDocumentBlock, AnthropicImageBlock, AnthropicTextBlock } from './anthropic-wire-types.js';
 
@@ -53,7 +54,7 @@ function imageBlock(p: Record<string, unknown>, param: string): AnthropicImageBl
   if (!url) {
     throw new ApiError(400, 'input_image needs an image_url.', { param: `${param}.image_url`, code: 'missing_required_parameter' });
   }
-  const data = parseDataUrl(url);
+  const data = dataUrlOf(url);
   if (data) return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.base64 } };
   return { type: 'image', source: { type: 'url', url } };
 }
@@ -62,7 +63,7 @@ function fileBlock(p: Record<string, unknown>, param: string): PartBlock {
   if (typeof p.file_id === 'string' && p.file_id) throw fileIdUnsupported(`${param}.file_id`);
   const title = typeof p.filename === 'string' && p.filename ? p.filename : undefined;
   if (typeof p.file_data === 'string' && p.file_data) {
-    const parsed = parseDataUrl(p.file_data) ?? { mediaType: guessMediaType(p.file_data, title), base64: p.file_data };
+    const parsed = dataUrlOf(p.file_data) ?? { mediaType: guessMediaType(p.file_data, title), base64: p.file_data };
     const mediaType = parsed.mediaType.toLowerCase();
     if (mediaType === 'application/pdf') {
       return withTitle({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.base64 } }, title);
@@ -96,15 +97,10 @@ function fileIdUnsupported(param: string): ApiError {
   });
 }
 
-/** `data:<media type>[;base64],<payload>` → media type and base64 payload (URL-encoded payloads are re-encoded). */
-export function parseDataUrl(url: string): { mediaType: string; base64: string } | null {
-  const m = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
-  if (!m) return null;
-  const mediaType = m[1] || 'text/plain';
-  const isBase64 = m[2].split(';').some((x) => x.toLowerCase() === 'base64');
-  const payload = m[3];
-  const base64 = isBase64 ? payload : Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
-  return { mediaType, base64 };
+/** A data URL's media type (text/plain when it names none, as RFC 2397 says) and base64 payload. */
+function dataUrlOf(url: string): { mediaType: string; base64: string } | null {
+  const parsed = parseDataUrl(url);
+  return parsed && { mediaType: parsed.mediaType ?? 'text/plain', base64: parsed.base64 };
 }
 
 /** Bare base64 file_data (no data URL): go by the filename, then by the PDF magic bytes (`%PDF` = `JVBER`). */

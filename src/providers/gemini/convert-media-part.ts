@@ -15,6 +15,7 @@
  * `detail` has no per-part Gemini equivalent on every model and is not sent (the model picks a resolution).
  */
 import { ApiError } from '../../api/errors.js';
+import { parseDataUrl } from '../../content/data-url.js';
 import type { GeminiPart } from './gemini-wire-types.js';
 
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -38,13 +39,10 @@ export function guessMimeType(nameOrUrl: string, fallback: string): string {
   return (ext && MIME_BY_EXTENSION[ext]) || fallback;
 }
 
-function parseDataUrl(url: string): { mimeType: string; data: string } | null {
-  const m = /^data:([^;,]+)?((?:;[^;,]*)*),(.*)$/s.exec(url);
-  if (!m) return null;
-  const mimeType = m[1] || 'application/octet-stream';
-  const isBase64 = /;base64/i.test(m[2] ?? '');
-  const data = isBase64 ? m[3] : Buffer.from(decodeURIComponent(m[3]), 'utf8').toString('base64');
-  return { mimeType, data };
+/** A data URL as Gemini's inlineData (octet-stream when the URL names no type). */
+function inlineDataOf(url: string): { mimeType: string; data: string } | null {
+  const parsed = parseDataUrl(url);
+  return parsed && { mimeType: parsed.mediaType ?? 'application/octet-stream', data: parsed.base64 };
 }
 
 function isHttpUrl(url: string): boolean {
@@ -57,7 +55,7 @@ export function convertImagePart(part: Record<string, unknown>, param: string): 
     if (part.file_id) throw fileIdError(param);
     throw new ApiError(400, 'input_image needs an image_url.', { param, code: 'invalid_value' });
   }
-  const inline = url.startsWith('data:') ? parseDataUrl(url) : null;
+  const inline = inlineDataOf(url);
   if (inline) return { inlineData: inline };
   if (isHttpUrl(url)) return { fileData: { fileUri: url, mimeType: guessMimeType(url, 'image/jpeg') } };
   throw new ApiError(400, 'input_image.image_url must be a data URL or an http(s) URL.', { param: `${param}.image_url`, code: 'invalid_value' });
@@ -66,7 +64,7 @@ export function convertImagePart(part: Record<string, unknown>, param: string): 
 export function convertFilePart(part: Record<string, unknown>, param: string): GeminiPart {
   const filename = typeof part.filename === 'string' ? part.filename : '';
   if (typeof part.file_data === 'string' && part.file_data) {
-    const inline = part.file_data.startsWith('data:') ? parseDataUrl(part.file_data) : null;
+    const inline = inlineDataOf(part.file_data);
     if (inline) return { inlineData: inline };
     return { inlineData: { mimeType: guessMimeType(filename, 'application/pdf'), data: part.file_data } };
   }
