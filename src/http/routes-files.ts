@@ -5,6 +5,7 @@ import { ApiError, invalidRequest } from '../api/errors.js';
 import { checkPurpose, fileNotFound, uploadTooLarge, type FileService, type PendingUpload } from '../files/file-service.js';
 import { multipartBoundary, parseMultipart } from '../files/multipart.js';
 import type { RequestContext } from '../store/request-context.js';
+import { intParam } from './query-params.js';
 import { sendJson } from './send.js';
 
 export interface FilesRouteDeps {
@@ -136,16 +137,6 @@ function expiresAfter(fields: ReadonlyMap<string, string>): number | undefined {
   const n = Number(seconds);
   if (seconds === undefined || seconds === '' || !Number.isFinite(n)) {
     throw invalidRequest("Invalid 'expires_after.seconds': expected a number of seconds.", 'expires_after.seconds', 'invalid_value');
-  }
-  return n;
-}
-
-function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ApiError(400, `Invalid '${name}': expected an integer between ${min} and ${max}, got '${raw}'.`, { param: name, code: 'invalid_value' });
   }
   return n;
 }

@@ -5,6 +5,7 @@ import { parseCreateParams } from '../api/create-request-schema.js';
 import { presentResponse } from '../api/response-object.js';
 import type { ResponsesService } from '../responses/responses-service.js';
 import type { RequestContext } from '../store/request-context.js';
+import { intParam } from './query-params.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 import { SseWriter } from './sse-writer.js';
@@ -65,14 +66,4 @@ export async function listInputItemsRoute(deps: ResponsesRouteDeps, ctx: Request
 /** The SDK sends `include[]=a&include[]=b`; plain `include=a` works too. */
 function includeParam(url: URL): string[] {
   return [...url.searchParams.getAll('include[]'), ...url.searchParams.getAll('include')];
-}
-
-function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw invalidRequest(`Invalid '${name}': expected an integer between ${min} and ${max}, got '${raw}'.`, name, 'invalid_value');
-  }
-  return n;
 }
