@@ -130,6 +130,14 @@ export function flatNameOf(entry: Record<string, unknown>): string {
 }
 
 /** `allowed_tools` entries name functions (optionally with a namespace), custom tools, or whole namespaces. */
+/** A `tool_choice` of a type the provider has no equivalent for (unless it is configured to drop it). */
+export function unsupportedToolChoice(type: unknown, provider: string): ApiError {
+  return new ApiError(400, `tool_choice type '${String(type)}' is not supported by provider '${provider}'.`, {
+    param: 'tool_choice.type',
+    code: 'unsupported_parameter',
+  });
+}
+
 export function allowedFlatNames(flat: FlattenedTools, entries: Record<string, unknown>[]): Set<string> {
   const names = new Set<string>();
   for (const entry of entries) {

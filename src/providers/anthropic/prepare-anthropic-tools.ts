@@ -19,7 +19,7 @@
  */
 import { ApiError } from '../../api/errors.js';
 import type { CreateParams } from '../../api/create-params.js';
-import { flattenTools, type FlattenedTools } from '../tool-mapping.js';
+import { allowedFlatNames, flatNameOf, flattenTools, unsupportedToolChoice, type FlattenedTools } from '../tool-mapping.js';
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-wire-types.js';
 
 export interface PreparedTools {
@@ -44,8 +44,8 @@ export function prepareAnthropicTools(
   else if (tc && typeof tc === 'object') {
     const o = tc as Record<string, unknown>;
     if (o.type === 'function' || o.type === 'custom') {
-      const name = flatNameOf(flattened, String(o.name), o.namespace);
-      if (name === undefined) {
+      const name = flatNameOf(o);
+      if (!flattened.origins.has(name)) {
         throw new ApiError(400, `tool_choice names '${String(o.name)}', which is not among the request's tools.`, {
           param: 'tool_choice.name',
           code: 'invalid_value',
@@ -53,14 +53,11 @@ export function prepareAnthropicTools(
       }
       choice = { type: 'tool', name };
     } else if (o.type === 'allowed_tools') {
-      const allowed = allowedNames(o.tools, flattened);
+      const allowed = allowedFlatNames(flattened, Array.isArray(o.tools) ? (o.tools as Record<string, unknown>[]) : []);
       functions = functions.filter((f) => allowed.has(f.name));
       choice = o.mode === 'required' ? { type: 'any' } : { type: 'auto' };
     } else if (!opts.dropUnsupported) {
-      throw new ApiError(400, `tool_choice type '${String(o.type)}' is not supported by provider '${opts.provider}'.`, {
-        param: 'tool_choice.type',
-        code: 'unsupported_parameter',
-      });
+      throw unsupportedToolChoice(o.type, opts.provider);
     }
   }
 
@@ -87,26 +84,4 @@ export function prepareAnthropicTools(
     input_schema: f.parameters,
   }));
   return { tools, toolChoice: choice, flattened };
-}
-
-function allowedNames(list: unknown, flattened: FlattenedTools): Set<string> {
-  const names = new Set<string>();
-  for (const entry of Array.isArray(list) ? (list as Record<string, unknown>[]) : []) {
-    if (entry.type === 'namespace') {
-      for (const [flat, origin] of flattened.origins) if (origin.namespace === entry.name) names.add(flat);
-    } else if (typeof entry.name === 'string') {
-      const flat = flatNameOf(flattened, entry.name, entry.namespace);
-      if (flat !== undefined) names.add(flat);
-    }
-  }
-  return names;
-}
-
-/** The flat name the vendor sees for a tool the client names (optionally inside a namespace). */
-function flatNameOf(flattened: FlattenedTools, name: string, namespace: unknown): string | undefined {
-  const ns = typeof namespace === 'string' && namespace ? namespace : undefined;
-  for (const [flat, origin] of flattened.origins) {
-    if (origin.name === name && origin.namespace === ns) return flat;
-  }
-  return !ns && flattened.origins.has(name) ? name : undefined;
 }

@@ -15,10 +15,9 @@
  * convert-json-schema.ts. `strict` has no Gemini equivalent: Gemini always follows the declared schema as far as
  * its Schema subset can express it.
  */
-import { ApiError } from '../../api/errors.js';
 import type { ToolChoice } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
-import { allowedFlatNames, flatNameOf } from '../tool-mapping.js';
+import { allowedFlatNames, flatNameOf, unsupportedToolChoice } from '../tool-mapping.js';
 import { convertToolParameters } from './convert-json-schema.js';
 import type { GeminiFunctionDeclaration, GeminiRequestBody, GeminiToolConfig } from './gemini-wire-types.js';
 
@@ -45,10 +44,7 @@ export function prepareGeminiTools(
         functions = functions.filter((f) => allowed.has(f.name));
       }
     } else if (!dropUnsupported) {
-      throw new ApiError(400, `tool_choice type '${String(c.type)}' is not supported by provider '${provider}'.`, {
-        param: 'tool_choice.type',
-        code: 'unsupported_parameter',
-      });
+      throw unsupportedToolChoice(c.type, provider);
     }
   }
 

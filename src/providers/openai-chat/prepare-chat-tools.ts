@@ -5,10 +5,9 @@
  * (see tool-mapping.ts), so a choice naming either is rewritten to that flat name. `allowed_tools` has no Chat
  * equivalent: the tool list itself is restricted to the allowed ones and its mode becomes the choice.
  */
-import { ApiError } from '../../api/errors.js';
 import type { ToolChoice } from '../../api/create-params.js';
 import type { FlattenedTools } from '../tool-mapping.js';
-import { allowedFlatNames, flatNameOf } from '../tool-mapping.js';
+import { allowedFlatNames, flatNameOf, unsupportedToolChoice } from '../tool-mapping.js';
 import type { ChatTool, ChatToolChoice } from './chat-wire-types.js';
 
 export interface ChatToolsPart {
@@ -36,10 +35,7 @@ export function prepareChatTools(
       functions = functions.filter((f) => allowed.has(f.name));
       chatChoice = c.mode === 'required' ? 'required' : 'auto';
     } else if (!dropUnsupported) {
-      throw new ApiError(400, `tool_choice type '${String(c.type)}' is not supported by provider '${provider}'.`, {
-        param: 'tool_choice.type',
-        code: 'unsupported_parameter',
-      });
+      throw unsupportedToolChoice(c.type, provider);
     }
   }
 
