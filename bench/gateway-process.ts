@@ -25,7 +25,7 @@ const proxy = await startBareProxy(new URL(upstreamBaseUrl).origin);
 
 serveParent(
   { switchboardUrl: switchboard.url, proxyUrl: proxy.url, dbPath },
-  { cpu: () => ({ cpu: process.cpuUsage() }) },
+  { cpu: () => ({ cpu: process.cpuUsage() }), pid: () => ({ pid: process.pid }) },
   async () => {
     await proxy.close();
     await switchboard.close();

@@ -7,6 +7,7 @@ import type { CreateParams } from '../api/create-params.js';
 import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
+import { EventLog } from '../store/event-log.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
 import { resolveContent } from '../content/resolve-content.js';
 import type { SafeFetcher } from '../content/safe-fetch.js';
@@ -106,7 +107,7 @@ export class ResponsesService {
       if (store) {
         response.status = signal.aborted ? 'cancelled' : 'failed';
         if (!signal.aborted) response.error = { code: e?.code ?? 'server_error', message: err instanceof Error ? err.message : String(err) };
-        await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, events: [] });
+        await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, eventLog: null });
       }
       if (e) throw e.toApiError(routes[routes.length - 1].config.name);
       throw err;
@@ -123,13 +124,13 @@ export class ResponsesService {
         // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: the
         // events are only the builder's by-product, never serialized.
         const streamed = params.stream === true;
-        const log: string[] = [];
+        const log = new EventLog();
         let held: { e: StreamEvent; json: string } | null = null;
         let count = 0;
         const builder = new ResponseBuilder(response, (e) => {
           count++;
           const json = streamed ? JSON.stringify(e) : '';
-          if (streamed) log.push(json);
+          if (streamed) log.add(e, json);
           if (TERMINAL.has(e.type)) held = { e, json };
           else onEvent(e, json);
         }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
@@ -147,7 +148,7 @@ export class ResponsesService {
               inputItems: assembled.input,
               outputItems: outcome.response.output,
               previous: assembled.previous,
-              events: log,
+              eventLog: log.serialize(outcome.response, includeEncrypted),
             });
           } catch (err) {
             // The transaction rolled back: say so instead of reporting a stored success.

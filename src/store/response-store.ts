@@ -12,6 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Item } from '../api/items.js';
 import type { ResponseObject } from '../api/response-object.js';
+import { expandEventLog } from './event-log.js';
 import { HistoryCache } from './history-cache.js';
 import type { RequestContext } from './request-context.js';
 import type { Writer } from './sqlite-writer.js';
@@ -30,8 +31,8 @@ export interface FinishRecord {
   outputItems: Item[];
   /** The predecessor this response continues (already loaded when its history was assembled). */
   previous: StoredResponse | null;
-  /** The stream's event log (each event serialized), kept for replay; empty when not streamed. */
-  events: string[];
+  /** The stream's event log as stored (engine/event-log.ts), kept for replay; null when not streamed. */
+  eventLog: string | null;
 }
 
 export interface ItemPage { items: Item[]; hasMore: boolean }
@@ -97,7 +98,7 @@ export class ResponseStore {
         // The output and the input are stored once, as item rows; the Response and request rows refer to them.
         responseJson: JSON.stringify({ ...r, output: [] }),
         requestJson: JSON.stringify({ ...request, input: undefined }),
-        eventLog: rec.events.length ? `[${rec.events.join(',')}]` : null,
+        eventLog: rec.eventLog,
         previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
       });
       const newItems = items.map((x) => x.item);
@@ -128,7 +129,12 @@ export class ResponseStore {
     const row = this.q.getResponse.get(id, ctx.tenant) as ResponseRow | undefined;
     if (!row) return null;
     const stored = toStored(row);
-    if (withOutput && stored.thread) {
+    return withOutput ? this.withOutput(stored) : stored;
+  }
+
+  /** Reads a stored response's output items back into `response.output` (one range query). */
+  private withOutput(stored: StoredResponse): StoredResponse {
+    if (stored.thread) {
       const { id: threadId, outputStart, endSeq } = stored.thread;
       stored.response.output = (this.q.range.all(threadId, outputStart, endSeq) as string[]).map((d) => JSON.parse(d) as Item);
     }
@@ -175,7 +181,13 @@ export class ResponseStore {
     // Tenant-scoped, like every read: another tenant's response has no log here.
     const log = this.q.eventLog.get(id, ctx.tenant) as string | null | undefined;
     if (!log) return [];
-    return (JSON.parse(log) as Record<string, unknown>[]).filter((e) => Number(e.sequence_number) > afterSeq);
+    const events = expandEventLog(log, () => {
+      const row = this.q.getResponse.get(id, ctx.tenant) as ResponseRow;
+      const stored = this.withOutput(toStored(row));
+      const include = stored.request.include;
+      return { response: stored.response, includeEncrypted: Array.isArray(include) && include.includes('reasoning.encrypted_content') };
+    });
+    return events.filter((e) => e.sequence_number > afterSeq);
   }
 
   /**
