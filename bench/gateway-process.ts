@@ -17,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const dbPath = join(dir, 'switchboard.db');
 const config = buildConfig(
   { providers: [{ name: 'fake', kind: 'openai-chat', base_url: upstreamBaseUrl, models: ['m'] }] },
-  {},
+  // The store's writer (auto unless SWITCHBOARD_DB_WRITER says otherwise), for A/B runs.
+  { SWITCHBOARD_DB_WRITER: process.env.SWITCHBOARD_DB_WRITER },
   { port: 0, host: '127.0.0.1', dbPath, keepAliveMs: 0 },
 );
 const switchboard = await startServer(config);

@@ -12,7 +12,8 @@ import { SafeFetcher } from './content/safe-fetch.js';
 import { FileService } from './files/file-service.js';
 import { FileStore } from './files/file-store.js';
 import { ResponseStore } from './store/response-store.js';
-import { InThreadWriter } from './store/sqlite-writer.js';
+import { InThreadWriter, type Writer } from './store/sqlite-writer.js';
+import { ThreadWriter } from './store/thread-writer.js';
 import type { Database } from './store/schema.js';
 
 export interface RunningServer {
@@ -30,7 +31,10 @@ export async function startServer(
   opts: { onSql?: (sql: string) => void } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
-  const writer = new InThreadWriter(raw);
+  // An in-memory database is this connection's alone: no other thread can write to it.
+  const writer: Writer = config.dbPath === ':memory:' || config.dbWriter === 'inline'
+    ? new InThreadWriter(raw)
+    : new ThreadWriter(raw, config.dbPath, config.dbWriter, (why) => log({ level: 'warn', msg: `${why}; store writes continue on the main thread` }));
   const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);

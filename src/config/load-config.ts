@@ -14,6 +14,11 @@ export interface Config {
   port: number;
   /** SQLite file path (':memory:' for tests). */
   dbPath: string;
+  /**
+   * Where store writes commit: `auto` (a writer thread when several are queued at once, else right away on
+   * the main thread), `thread` (always the writer thread) or `inline` (always the main thread).
+   */
+  dbWriter: 'auto' | 'thread' | 'inline';
   bodyLimitBytes: number;
   /** SSE keep-alive comment interval during upstream silence, ms. */
   keepAliveMs: number;
@@ -91,6 +96,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     host: env.SWITCHBOARD_HOST ?? str(server.host) ?? '127.0.0.1',
     port: int(env.SWITCHBOARD_PORT ?? env.PORT ?? server.port, 'server.port') ?? 8080,
     dbPath: env.SWITCHBOARD_DB ?? str(database.path) ?? './data/switchboard.db',
+    dbWriter: oneOf(env.SWITCHBOARD_DB_WRITER ?? database.writer, ['auto', 'thread', 'inline'] as const, 'database.writer') ?? 'auto',
     bodyLimitBytes: (int(env.SWITCHBOARD_BODY_LIMIT_MB ?? server.body_limit_mb, 'server.body_limit_mb') ?? 32) * 1024 * 1024,
     keepAliveMs: (int(server.keepalive_seconds, 'server.keepalive_seconds') ?? 15) * 1000,
     apiKeys,
@@ -190,4 +196,10 @@ function int(v: unknown, where: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${where}: expected a non-negative integer`);
   return n;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (!allowed.includes(v as T)) throw new ConfigError(`${where}: one of ${allowed.join(', ')}`);
+  return v as T;
 }

@@ -5,6 +5,31 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Runs `writes` in one transaction, no savepoints (two statements less per write). If any throws, that
+ * transaction rolls back as a whole and each write runs again in a transaction of its own, so one bad write
+ * fails alone. Writes are pure functions of their inputs, so running one twice is safe.
+ */
+export function commitAll(db: BetterSqlite3.Database, writes: (() => unknown)[]): Outcome[] {
+  const values: unknown[] = [];
+  try {
+    db.transaction(() => {
+      for (const write of writes) values.push(write());
+    })();
+    return values.map((value) => ({ ok: true, value }));
+  } catch {
+    return writes.map((write) => {
+      try {
+        return { ok: true, value: db.transaction(write)() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+}
+
 interface Job { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 export class GroupCommit {
@@ -37,24 +62,6 @@ export class GroupCommit {
     }
     const jobs = this.queue;
     this.queue = [];
-    // Fast path: every job in one transaction, no savepoints (two statements less per job). If any job throws,
-    // that transaction rolls back as a whole and each job runs again in a transaction of its own, so one bad
-    // write fails alone. Jobs are pure functions of their inputs, so running one twice is safe.
-    const values: unknown[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const job of jobs) values.push(job.run());
-      })();
-    } catch {
-      for (const job of jobs) {
-        try {
-          job.resolve(this.db.transaction(job.run)());
-        } catch (err) {
-          job.reject(err);
-        }
-      }
-      return;
-    }
-    jobs.forEach((job, i) => job.resolve(values[i]));
+    commitAll(this.db, jobs.map((j) => j.run)).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
   }
 }

@@ -1,8 +1,7 @@
 /**
- * Where the store's writes run: in-thread, group-committed. Writes are plain data (sqlite-writes.ts), so a
- * writer could live elsewhere; a writer *thread* was tried and measured slower here (structured-clone
- * messaging cost ~6% of the main thread, and on two cores the writer thread starved, so every response
- * waited longer for its commit — throughput fell from ~2 600 to ~1 600 req/s), so it is not used.
+ * Where the store's writes run. Writes are plain data (sqlite-writes.ts), so they can run here, group-committed
+ * on the main connection (InThreadWriter: in-memory databases, `database.writer: inline`), or on a writer
+ * thread when there is more than one at a time (ThreadWriter, thread-writer.ts: the default for a file).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';

@@ -60,4 +60,11 @@ test('configuration mistakes are reported, not ignored', () => {
   assert.throws(() => buildConfig({ providers: [{ name: 'x', kind: 'openai-chat', base_url: 'http://a', api_key_env: 'MISSING' }] }, {}), /MISSING/);
   assert.throws(() => buildConfig({ server: { port: 'abc' } }, {}), /server.port/);
   assert.throws(() => loadConfig({ path: '/nonexistent/switchboard.yaml', env: {} }), /not found/);
+  assert.throws(() => buildConfig({ database: { writer: 'threads' } }, {}), /database.writer: one of auto, thread, inline/);
+});
+
+test('database.writer: auto by default, set by the file or SWITCHBOARD_DB_WRITER (env wins)', () => {
+  assert.equal(buildConfig({}, {}).dbWriter, 'auto');
+  assert.equal(buildConfig({ database: { writer: 'inline' } }, {}).dbWriter, 'inline');
+  assert.equal(buildConfig({ database: { writer: 'inline' } }, { SWITCHBOARD_DB_WRITER: 'thread' }).dbWriter, 'thread');
 });

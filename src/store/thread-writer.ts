@@ -1,0 +1,164 @@
+/**
+ * Store writes off the main thread, when there is more than one to do. The event loop is what limits a busy
+ * gateway, and a commit is ~15–20 % of its work per response; a worker thread with its own connection to the
+ * same SQLite file (writer-thread.ts) takes that work to another core. Handing a write over costs a message
+ * each way, though, and wakes two threads: alone, a write is cheaper and answers sooner done right here.
+ *
+ * So, in `auto` mode, writes queued during one event-loop turn are a batch, and a batch goes to the thread only
+ * when it is worth the trip: more than one write, carrying at least HANDOVER_MIN_BYTES of data (a commit's
+ * cost grows with the bytes it writes; the handover's hardly does). Any other batch commits on the main
+ * connection at once, as InThreadWriter does. Measured on the bench box (2 vCPUs, bench/README.md): batches of
+ * ~10 streamed responses (~35 KB) gave the event loop ~10–25 % less work per request; batches of ~10 small
+ * non-streamed ones (~13 KB) gained nothing, and the thread's own CPU then competed with the event loop.
+ * `thread` mode sends every batch. One batch is in flight at a time and the two connections never write at
+ * once, so neither waits on the other's lock. Reads stay on the main connection; in WAL mode they see each
+ * commit as soon as its reply has arrived, which is before any caller hears of it.
+ *
+ * If the thread dies, writes continue on the main connection. A batch it held is retried there when the
+ * thread never got as far as opening the database; otherwise its fate is unknown, so its writes fail (the
+ * responses are reported as not stored) rather than risk running twice.
+ */
+import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import { commitAll } from './group-commit.js';
+import type { Writer } from './sqlite-writer.js';
+import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
+import type { ThreadReply } from './writer-thread.js';
+
+interface Job { op: WriteOp; resolve: (v: any) => void; reject: (e: unknown) => void }
+
+export type WriterMode = 'auto' | 'thread';
+
+/** In `auto` mode, the least data a batch must carry to go to the thread. */
+export const HANDOVER_MIN_BYTES = 24 * 1024;
+
+function opBytes(op: WriteOp): number {
+  if (op.op !== 'finish') return 0;
+  let n = op.responseJson.length + op.requestJson.length + (op.eventLog?.length ?? 0);
+  for (const it of op.items) n += it.json.length;
+  return n;
+}
+
+function worthHandingOver(jobs: Job[]): boolean {
+  if (jobs.length < 2) return false;
+  let bytes = 0;
+  for (const j of jobs) if ((bytes += opBytes(j.op)) >= HANDOVER_MIN_BYTES) return true;
+  return false;
+}
+
+export class ThreadWriter implements Writer {
+  /** How many writes each side committed (tests, diagnostics). */
+  readonly stats = { inline: 0, threaded: 0 };
+  private readonly writes: SqliteWrites;
+  private readonly worker: Worker;
+  private queue: Job[] = [];
+  private inFlight: Job[] | null = null;
+  private scheduled = false;
+  private ready = false;
+  private stopped: string | null = null;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly db: BetterSqlite3.Database, path: string, private readonly mode: WriterMode, onStop: (why: string) => void = () => {}) {
+    this.writes = new SqliteWrites(db);
+    // The sources are TypeScript, run through tsx: the thread registers it before it imports its module.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./writer-thread.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+    this.worker = new Worker(boot, { eval: true, workerData: { path } });
+    this.worker.unref();
+    this.worker.on('message', (m: ThreadReply) => this.onReply(m));
+    const stop = (why: string) => {
+      if (this.stopped !== null) return;
+      this.stopped = why;
+      onStop(why);
+      this.onThreadStopped();
+    };
+    this.worker.on('error', (err) => stop(`the writer thread failed: ${err instanceof Error ? err.message : String(err)}`));
+    this.worker.on('exit', (code) => stop(`the writer thread exited (code ${code})`));
+  }
+
+  run(op: FinishOp): Promise<FinishResult>;
+  run(op: DeleteOp): Promise<DeleteResult>;
+  run(op: WriteOp): Promise<FinishResult | DeleteResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Waits for every queued write, then stops the thread. */
+  async close(): Promise<void> {
+    while (this.inFlight || this.queue.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.stopped !== null) return;
+    this.stopped = 'closed';
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.ref();
+    this.worker.postMessage('close');
+    await exited;
+  }
+
+  private schedule() {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush() {
+    this.scheduled = false;
+    if (this.inFlight || !this.queue.length) return;
+    // A Kysely transaction spanning awaits holds the main connection: let it finish first (see GroupCommit).
+    if (this.db.inTransaction) {
+      this.scheduled = true;
+      setTimeout(() => this.flush(), 1);
+      return;
+    }
+    const jobs = this.queue;
+    this.queue = [];
+    if (this.stopped !== null || (this.mode === 'auto' && !worthHandingOver(jobs))) {
+      this.commitHere(jobs);
+      this.afterBatch();
+      return;
+    }
+    this.inFlight = jobs;
+    this.worker.ref();
+    this.worker.postMessage(jobs.map((j) => j.op));
+  }
+
+  private commitHere(jobs: Job[]) {
+    this.stats.inline += jobs.length;
+    commitAll(this.db, jobs.map((j) => () => this.writes.apply(j.op))).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
+  }
+
+  private onReply(m: ThreadReply) {
+    if ('ready' in m) {
+      this.ready = true;
+      return;
+    }
+    const jobs = this.inFlight ?? [];
+    this.inFlight = null;
+    this.stats.threaded += jobs.length;
+    m.results.forEach((r, i) => (r.ok ? jobs[i].resolve(r.value) : jobs[i].reject(new Error(r.message))));
+    this.afterBatch();
+  }
+
+  private onThreadStopped() {
+    const jobs = this.inFlight;
+    this.inFlight = null;
+    if (jobs) {
+      if (!this.ready) this.commitHere(jobs);
+      else for (const j of jobs) j.reject(new Error(`${this.stopped}; the outcome of this write is unknown`));
+    }
+    this.afterBatch();
+  }
+
+  private afterBatch() {
+    if (this.queue.length) {
+      this.schedule();
+      return;
+    }
+    if (!this.inFlight) {
+      this.worker.unref();
+      for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+}
