@@ -52,10 +52,19 @@ export class ProviderRegistry {
     for (const pc of config.providers) this.providers.set(pc.name, { provider: FACTORIES[pc.kind](pc), config: pc });
   }
 
-  /** Every route a model string names, primary first (an alias may list fallbacks). */
-  resolve(model: string): Route[] {
-    const targets = this.config.aliases[model] ?? [model];
-    return targets.map((t) => this.route(t, model));
+  /** Resolved model strings: most requests name one of a few models (bounded: any string may be sent). */
+  private readonly resolved = new Map<string, readonly Route[]>();
+
+  /** Every route a model string names, primary first (an alias may list fallbacks). Callers must not mutate them. */
+  resolve(model: string): readonly Route[] {
+    let routes = this.resolved.get(model);
+    if (!routes) {
+      const targets = this.config.aliases[model] ?? [model];
+      routes = targets.map((t) => this.route(t, model)); // throws model_not_found: nothing is remembered
+      if (this.resolved.size >= 1024) this.resolved.clear();
+      this.resolved.set(model, routes);
+    }
+    return routes;
   }
 
   private route(target: string, asked: string): Route {
