@@ -14,9 +14,9 @@
  * once, so neither waits on the other's lock. Reads stay on the main connection; in WAL mode they see each
  * commit as soon as its reply has arrived, which is before any caller hears of it.
  *
- * If the thread dies, writes continue on the main connection. A batch it held is retried there when the
- * thread never got as far as opening the database; otherwise its fate is unknown, so its writes fail (the
- * responses are reported as not stored) rather than risk running twice.
+ * Until the thread has opened its connection (it loads in the background at start-up), and after it has died,
+ * every batch commits on the main connection. A batch the thread held when it died has an unknown fate, so its
+ * writes fail (the responses are reported as not stored) rather than risk running twice.
  */
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -114,7 +114,7 @@ export class ThreadWriter implements Writer {
     }
     const jobs = this.queue;
     this.queue = [];
-    if (this.stopped !== null || (this.mode === 'auto' && !worthHandingOver(jobs))) {
+    if (this.stopped !== null || !this.ready || (this.mode === 'auto' && !worthHandingOver(jobs))) {
       this.commitHere(jobs);
       this.afterBatch();
       return;
@@ -144,10 +144,7 @@ export class ThreadWriter implements Writer {
   private onThreadStopped() {
     const jobs = this.inFlight;
     this.inFlight = null;
-    if (jobs) {
-      if (!this.ready) this.commitHere(jobs);
-      else for (const j of jobs) j.reject(new Error(`${this.stopped}; the outcome of this write is unknown`));
-    }
+    for (const j of jobs ?? []) j.reject(new Error(`${this.stopped}; the outcome of this write is unknown`));
     this.afterBatch();
   }
 

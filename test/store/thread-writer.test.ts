@@ -19,12 +19,14 @@ import { readSse, startSwitchboard } from '../helpers/switchboard.js';
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => { for (const c of closers.reverse()) await c(); });
 
+/** A writer on a fresh database file; its thread is ready unless `workerPath` points it elsewhere. */
 async function open(mode: WriterMode, workerPath?: string) {
   const path = join(mkdtempSync(join(tmpdir(), 'sb-writer-')), 'db.sqlite');
   const { db, raw } = await openSqlite(path);
   const stops: string[] = [];
   const writer = new ThreadWriter(raw, workerPath ?? path, mode, (why) => stops.push(why));
   closers.push(async () => { await writer.close(); await db.destroy(); });
+  if (!workerPath) await threadReady(writer);
   return { raw, writer, stops };
 }
 
@@ -91,12 +93,13 @@ describe('ThreadWriter', () => {
     assert.equal(rowCount(raw, ops.map((o) => o.response.id)), 10);
   });
 
-  test('a thread that cannot open the database: its batch and every later write commit on the main thread', async () => {
+  test('before the thread is ready, and when it cannot open the database, writes commit on the main thread', async () => {
     const { raw, writer, stops } = await open('thread', join(tmpdir(), 'no-such-dir-for-switchboard', 'x', 'db.sqlite'));
     const ops = Array.from({ length: 3 }, () => finish());
     await Promise.all(ops.map((op) => writer.run(op)));
-    await writer.run(finish());
     assert.equal(rowCount(raw, ops.map((o) => o.response.id)), 3);
+    for (let i = 0; i < 200 && !stops.length; i++) await new Promise((r) => setTimeout(r, 10));
+    await writer.run(finish());
     assert.equal(stops.length, 1);
     assert.match(stops[0], /writer thread/);
     assert.equal(writer.stats.threaded, 0);
@@ -104,7 +107,6 @@ describe('ThreadWriter', () => {
 
   test('a thread that dies with a batch in flight: that batch fails as unknown, later writes commit on the main thread', async () => {
     const { raw, writer, stops } = await open('thread');
-    await threadReady(writer);
     const pending = Array.from({ length: 4 }, () => writer.run(finish()).then(() => 'stored', (e: Error) => e.message));
     await new Promise((r) => setImmediate(r)); // the batch is posted
     await (writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
