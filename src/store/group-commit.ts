@@ -30,31 +30,39 @@ export function commitAll(db: BetterSqlite3.Database, writes: (() => unknown)[])
   }
 }
 
-interface Job { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
-
-export class GroupCommit {
-  private queue: Job[] = [];
+/**
+ * Collects the jobs queued during one event-loop turn and hands them to `take` as one batch — once the
+ * connection is out of any other transaction (a Kysely transaction spanning awaits: joining it would tie these
+ * writes to its outcome) and `busy()` is false (the caller calls `schedule()` again when it no longer is).
+ */
+export class TurnBatcher<J> {
+  private queue: J[] = [];
   private scheduled = false;
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly take: (jobs: J[]) => void,
+    private readonly busy: () => boolean = () => false,
+  ) {}
 
-  run<T>(write: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: write, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
-    });
+  push(job: J): void {
+    this.queue.push(job);
+    this.schedule();
   }
 
-  private schedule() {
-    if (this.scheduled) return;
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.busy() || !this.queue.length) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
 
   private flush() {
     this.scheduled = false;
-    // Another writer (a Kysely transaction spanning awaits) holds the connection: joining it would tie these
-    // writes to its outcome. Wait for it to finish.
+    if (this.busy() || !this.queue.length) return;
     if (this.db.inTransaction) {
       this.scheduled = true;
       setTimeout(() => this.flush(), 1);
@@ -62,6 +70,22 @@ export class GroupCommit {
     }
     const jobs = this.queue;
     this.queue = [];
-    commitAll(this.db, jobs.map((j) => j.run)).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
+    this.take(jobs);
+  }
+}
+
+interface Job { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+
+export class GroupCommit {
+  private readonly batches: TurnBatcher<Job>;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.batches = new TurnBatcher(db, (jobs) => {
+      commitAll(db, jobs.map((j) => j.run)).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
+    });
+  }
+
+  run<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.batches.push({ run: write, resolve: resolve as (v: unknown) => void, reject }));
   }
 }

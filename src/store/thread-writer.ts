@@ -20,7 +20,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import { commitAll } from './group-commit.js';
+import { commitAll, TurnBatcher } from './group-commit.js';
 import type { Writer } from './sqlite-writer.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
@@ -51,15 +51,15 @@ export class ThreadWriter implements Writer {
   readonly stats = { inline: 0, threaded: 0 };
   private readonly writes: SqliteWrites;
   private readonly worker: Worker;
-  private queue: Job[] = [];
+  private readonly batches: TurnBatcher<Job>;
   private inFlight: Job[] | null = null;
-  private scheduled = false;
   private ready = false;
   private stopped: string | null = null;
   private idle: (() => void)[] = [];
 
   constructor(private readonly db: BetterSqlite3.Database, path: string, private readonly mode: WriterMode, onStop: (why: string) => void = () => {}) {
     this.writes = new SqliteWrites(db);
+    this.batches = new TurnBatcher(db, (jobs) => this.dispatch(jobs), () => this.inFlight !== null);
     // The sources are TypeScript, run through tsx: the thread registers it before it imports its module.
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./writer-thread.ts', import.meta.url).href;
@@ -80,15 +80,12 @@ export class ThreadWriter implements Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: WriteOp): Promise<FinishResult | DeleteResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
-      this.schedule();
-    });
+    return new Promise((resolve, reject) => this.batches.push({ op, resolve, reject }));
   }
 
   /** Waits for every queued write, then stops the thread. */
   async close(): Promise<void> {
-    while (this.inFlight || this.queue.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+    while (this.inFlight || this.batches.pending) await new Promise<void>((resolve) => this.idle.push(resolve));
     if (this.stopped !== null) return;
     this.stopped = 'closed';
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
@@ -97,23 +94,7 @@ export class ThreadWriter implements Writer {
     await exited;
   }
 
-  private schedule() {
-    if (this.scheduled || this.inFlight) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush() {
-    this.scheduled = false;
-    if (this.inFlight || !this.queue.length) return;
-    // A Kysely transaction spanning awaits holds the main connection: let it finish first (see GroupCommit).
-    if (this.db.inTransaction) {
-      this.scheduled = true;
-      setTimeout(() => this.flush(), 1);
-      return;
-    }
-    const jobs = this.queue;
-    this.queue = [];
+  private dispatch(jobs: Job[]) {
     if (this.stopped !== null || !this.ready || (this.mode === 'auto' && !worthHandingOver(jobs))) {
       this.commitHere(jobs);
       this.afterBatch();
@@ -149,8 +130,8 @@ export class ThreadWriter implements Writer {
   }
 
   private afterBatch() {
-    if (this.queue.length) {
-      this.schedule();
+    if (this.batches.pending) {
+      this.batches.schedule();
       return;
     }
     if (!this.inFlight) {
