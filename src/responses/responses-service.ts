@@ -221,8 +221,7 @@ export class ResponsesService {
   }
 
   async events(ctx: RequestContext, id: string, startingAfter: number): Promise<Record<string, unknown>[]> {
-    await this.mustGet(ctx, id);
-    return this.store.listEvents(ctx, id, startingAfter);
+    return this.store.listEvents(ctx, await this.mustGet(ctx, id), startingAfter);
   }
 
   private async mustGet(ctx: RequestContext, id: string, withOutput = false): Promise<StoredResponse> {

@@ -12,7 +12,7 @@
  * items that are the final items or their `include`-filtered copies. Anything else is stored in full.
  */
 import type { Item } from '../api/items.js';
-import { presentItem, type ResponseObject } from '../api/response-object.js';
+import { presentResponse, type ResponseObject } from '../api/response-object.js';
 
 interface LogEvent { type: string; sequence_number: number; response?: unknown; [field: string]: unknown }
 
@@ -26,10 +26,6 @@ export class EventLog {
   add(event: LogEvent, json: string): void {
     if (isRecord(event.response)) this.snapshots.push({ index: this.parts.length, event });
     this.parts.push(json);
-  }
-
-  get length(): number {
-    return this.parts.length;
   }
 
   /** The log as stored (a JSON array), snapshots of `final` compacted; null when nothing was logged. */
@@ -57,15 +53,11 @@ export function expandEventLog(log: string, final: () => { response: ResponseObj
     if (!isRecord(r) || !(MARKER in r)) continue;
     if (!shown) {
       const f = final();
-      shown = presented(f.response, f.includeEncrypted);
+      shown = presentResponse(f.response, f.includeEncrypted);
     }
     e.response = { ...shown, ...(r[MARKER] as Record<string, unknown>) };
   }
   return events;
-}
-
-function presented(r: ResponseObject, includeEncrypted: boolean): ResponseObject {
-  return { ...r, output: r.output.map((i) => presentItem(i, includeEncrypted)) };
 }
 
 /** The fields where `snap` differs from `final`, or null when `final` cannot reproduce `snap` exactly. */

@@ -30,6 +30,15 @@ export function commitAll(db: BetterSqlite3.Database, writes: (() => unknown)[])
   }
 }
 
+/** Commits `jobs` with commitAll (`write` applies one) and settles each job's promise with its own outcome. */
+export function commitJobs<J extends { resolve: (v: any) => void; reject: (e: unknown) => void }>(
+  db: BetterSqlite3.Database,
+  jobs: J[],
+  write: (job: J) => unknown,
+): void {
+  commitAll(db, jobs.map((j) => () => write(j))).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
+}
+
 /**
  * Collects the jobs queued during one event-loop turn and hands them to `take` as one batch — once the
  * connection is out of any other transaction (a Kysely transaction spanning awaits: joining it would tie these
@@ -80,9 +89,7 @@ export class GroupCommit {
   private readonly batches: TurnBatcher<Job>;
 
   constructor(db: BetterSqlite3.Database) {
-    this.batches = new TurnBatcher(db, (jobs) => {
-      commitAll(db, jobs.map((j) => j.run)).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
-    });
+    this.batches = new TurnBatcher(db, (jobs) => commitJobs(db, jobs, (j) => j.run()));
   }
 
   run<T>(write: () => T): Promise<T> {

@@ -177,15 +177,17 @@ export class ResponseStore {
     return found;
   }
 
-  async listEvents(ctx: RequestContext, id: string, afterSeq = -1): Promise<Record<string, unknown>[]> {
+  /**
+   * A stored response's logged stream events after `afterSeq`, snapshots rebuilt from `r` (already read by the
+   * caller; its output items are read only when the log has a marker). A running response has no log yet.
+   */
+  async listEvents(ctx: RequestContext, r: StoredResponse, afterSeq = -1): Promise<Record<string, unknown>[]> {
     // Tenant-scoped, like every read: another tenant's response has no log here.
-    const log = this.q.eventLog.get(id, ctx.tenant) as string | null | undefined;
+    const log = this.q.eventLog.get(r.id, ctx.tenant) as string | null | undefined;
     if (!log) return [];
     const events = expandEventLog(log, () => {
-      const row = this.q.getResponse.get(id, ctx.tenant) as ResponseRow;
-      const stored = this.withOutput(toStored(row));
-      const include = stored.request.include;
-      return { response: stored.response, includeEncrypted: Array.isArray(include) && include.includes('reasoning.encrypted_content') };
+      const include = r.request.include;
+      return { response: this.withOutput(r).response, includeEncrypted: Array.isArray(include) && include.includes('reasoning.encrypted_content') };
     });
     return events.filter((e) => e.sequence_number > afterSeq);
   }

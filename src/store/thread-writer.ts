@@ -20,7 +20,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import { commitAll, TurnBatcher } from './group-commit.js';
+import { commitJobs, TurnBatcher } from './group-commit.js';
 import type { Writer } from './sqlite-writer.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
@@ -107,7 +107,7 @@ export class ThreadWriter implements Writer {
 
   private commitHere(jobs: Job[]) {
     this.stats.inline += jobs.length;
-    commitAll(this.db, jobs.map((j) => () => this.writes.apply(j.op))).forEach((o, i) => (o.ok ? jobs[i].resolve(o.value) : jobs[i].reject(o.error)));
+    commitJobs(this.db, jobs, (j) => this.writes.apply(j.op));
   }
 
   private onReply(m: ThreadReply) {
