@@ -5,6 +5,7 @@
  * answer and the validation errors), then the response fails with `structured_output_invalid` — never invalid
  * JSON reported as completed. Server-side tools (a later issue) will loop here too.
  */
+import type { CancelSignal } from '../api/cancellation.js';
 import { UpstreamError } from '../api/errors.js';
 import type { TextFormat } from '../api/create-params.js';
 import type { Item } from '../api/items.js';
@@ -16,7 +17,7 @@ import { checkStructuredOutput, finalText, repairPrompt, wantsJson } from './str
 export type TurnOutcome = { response: ResponseObject; error: UpstreamError | null; cancelled: boolean };
 
 export interface TurnOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   format?: TextFormat | null;
   /** Starts another provider call with `extra` items appended to this turn's input (the repair attempt). */
   restart(extra: Item[]): Promise<AsyncIterable<ModelEvent>>;
@@ -59,7 +60,7 @@ export async function runTurn(events: AsyncIterable<ModelEvent>, builder: Respon
   }
 }
 
-async function drain(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, signal: AbortSignal): Promise<'ok' | 'cancelled' | UpstreamError> {
+async function drain(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, signal: CancelSignal): Promise<'ok' | 'cancelled' | UpstreamError> {
   try {
     for await (const ev of events) {
       if (signal.aborted) break;

@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { countInputTokens } from '../responses/count-input-tokens.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { ResponseStore } from '../store/response-store.js';
+import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 
@@ -16,7 +17,5 @@ export interface InputTokensRouteDeps {
 export async function inputTokensRoute(deps: InputTokensRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
   const body = await readJsonBody(req, deps.bodyLimitBytes);
   // A client that goes away cancels the upstream count call.
-  const clientGone = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) clientGone.abort(); });
-  sendJson(res, 200, await countInputTokens(deps, ctx, body, clientGone.signal));
+  sendJson(res, 200, await countInputTokens(deps, ctx, body, clientGone(res)));
 }

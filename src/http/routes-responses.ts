@@ -6,6 +6,7 @@ import { presentResponse } from '../api/response-object.js';
 import type { ResponsesService } from '../responses/responses-service.js';
 import type { RequestContext } from '../store/request-context.js';
 import { intParam } from './query-params.js';
+import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 import { SseWriter } from './sse-writer.js';
@@ -18,10 +19,7 @@ export interface ResponsesRouteDeps {
 
 export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
   const params = parseCreateParams(await readJsonBody(req, deps.bodyLimitBytes));
-  const clientGone = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) clientGone.abort(); });
-
-  const run = await deps.service.begin(ctx, params, clientGone.signal);
+  const run = await deps.service.begin(ctx, params, clientGone(res));
   const headers: Record<string, string> = {};
   if (run.dropped.length) headers['x-switchboard-dropped-params'] = run.dropped.join(',');
   const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');

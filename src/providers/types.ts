@@ -3,6 +3,7 @@
  * ModelEvents; the engine's ResponseBuilder turns ModelEvents into Response items and semantic events.
  * Nothing outside `providers/<vendor>/` knows a vendor's wire format, and adapters never see Response events.
  */
+import type { CancelSignal } from '../api/cancellation.js';
 import type { Item } from '../api/items.js';
 import type { CreateParams } from '../api/create-params.js';
 
@@ -20,7 +21,7 @@ export interface ModelRequest {
    */
   params: CreateParams;
   /** Fires when the client goes away or the response is cancelled: abort the upstream call. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export interface Usage {

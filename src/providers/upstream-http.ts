@@ -6,6 +6,7 @@
  * parsing, Readable body, async-iterator or AbortSignal plumbing per request, which was ~15 % of the
  * gateway's CPU per request under load (bench/).
  */
+import type { CancelSignal } from '../api/cancellation.js';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -39,13 +40,13 @@ export class UpstreamClient {
   }
 
   /** POSTs JSON and returns the response's SSE messages. Rejects with UpstreamError on a non-2xx answer. */
-  async postSse(path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
+  async postSse(path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal): Promise<AsyncIterable<SseMessage>> {
     const res = await this.send('POST', path, body, { ...headers, accept: 'text/event-stream' }, signal);
     return sseMessages(res.body, signal);
   }
 
   /** POSTs (or GETs, when body is undefined) JSON and returns the parsed JSON answer. */
-  async json<T = unknown>(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<T> {
+  async json<T = unknown>(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal): Promise<T> {
     const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal);
     let text: string;
     try {
@@ -60,7 +61,7 @@ export class UpstreamClient {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal) {
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal) {
     let res: UpstreamResponse;
     try {
       res = await exchange(this.agent, {
@@ -99,7 +100,7 @@ interface UpstreamResponse {
  * async iterable of chunks (errors and timeouts while reading surface from it). Aborting `signal` aborts the
  * request at any point.
  */
-function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
+function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: CancelSignal): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     const aborted = () => new UpstreamError('request aborted', { code: 'aborted' });
     if (signal.aborted) return reject(aborted());
@@ -229,7 +230,7 @@ export function extractErrorMessage(text: string, status: number): string {
   return trimmed ? `HTTP ${status}: ${trimmed}` : `HTTP ${status}`;
 }
 
-export function toUpstreamError(err: unknown, signal?: AbortSignal): UpstreamError {
+export function toUpstreamError(err: unknown, signal?: CancelSignal): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (signal?.aborted) return new UpstreamError('request aborted', { code: 'aborted' });
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ||
@@ -246,7 +247,7 @@ function causeOf(err: Error): string {
 }
 
 /** Frames an SSE body into messages; body errors (timeouts, resets) surface as UpstreamError. */
-export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncGenerator<SseMessage> {
+export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelSignal): AsyncGenerator<SseMessage> {
   const queue: SseMessage[] = [];
   const parser = createParser({
     onEvent: (m: EventSourceMessage) => { queue.push({ event: m.event, data: m.data }); },

@@ -6,6 +6,7 @@
  * provider's `countInputTokens` (the vendor's count endpoint, or a local estimate for Chat Completions
  * servers; see each adapter).
  */
+import { Cancellation, type CancelSignal } from '../api/cancellation.js';
 import { ApiError, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { parseInputTokensParams } from '../api/input-tokens-schema.js';
@@ -26,7 +27,7 @@ export async function countInputTokens(
   deps: { store: ResponseStore; registry: ProviderRegistry },
   ctx: RequestContext,
   body: unknown,
-  signal: AbortSignal = new AbortController().signal,
+  signal: CancelSignal = new Cancellation(),
 ): Promise<InputTokenCount> {
   const params = parseInputTokensParams(body) as CreateParams;
   const route = firstServingRoute(deps.registry, params);

@@ -2,6 +2,7 @@
  * The Responses resource: create (sync or streamed), retrieve, delete, cancel, input items.
  * HTTP-agnostic: the http/ layer turns a Run's events into SSE frames or one JSON body.
  */
+import type { CancelSignal } from '../api/cancellation.js';
 import { ApiError, notFound, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { newId } from '../api/ids.js';
@@ -54,7 +55,7 @@ export class ResponsesService {
    * Validates routing and context, persists the in-progress response and starts the upstream call. Throws
    * ApiError for a client's mistake or an upstream that refused before streaming (then stored as failed).
    */
-  async begin(ctx: RequestContext, params: CreateParams, signal: AbortSignal): Promise<Run> {
+  async begin(ctx: RequestContext, params: CreateParams, signal: CancelSignal): Promise<Run> {
     const routes = this.prepareRoutes(params);
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
     const store = params.store !== false;

@@ -5,6 +5,7 @@
  * provider has produced its first event, so an error the vendor reports as the first stream event (Anthropic's
  * `overloaded_error`, say) fails over too.
  */
+import type { CancelSignal } from '../api/cancellation.js';
 import { ApiError, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../config/types.js';
@@ -27,12 +28,12 @@ export interface Started {
 /** How long to wait for a model's first event before committing to it (and sending response headers). */
 export const FAILOVER_WINDOW_MS = 10_000;
 
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+export type Sleep = (ms: number, signal: CancelSignal) => Promise<void>;
 
 export async function startUpstream(
   routes: PreparedRoute[],
   build: (route: PreparedRoute) => Promise<ModelRequest>,
-  signal: AbortSignal,
+  signal: CancelSignal,
   sleep: Sleep = abortableSleep,
 ): Promise<Started> {
   const attempts: string[] = [];
@@ -110,7 +111,7 @@ async function primed(events: AsyncIterable<ModelEvent>, windowMs: number): Prom
   };
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
