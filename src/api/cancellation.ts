@@ -20,7 +20,7 @@ export class Cancellation implements CancelSignal {
   }
 
   /** Listeners run once, when cancelled (as with `{ once: true }`); one added after that never runs, as with AbortSignal. */
-  addEventListener(_type: 'abort', listener: () => void): void {
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (!this.isAborted) (this.listeners ??= []).push(listener);
   }
 
