@@ -24,6 +24,15 @@ function randomHex(): string {
 
 export type IdPrefix = 'resp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
 
+// The time part is formatted once per millisecond, not once per id.
+let lastMs = -1;
+let timeHex = '';
+
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomHex()}`;
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    timeHex = now.toString(16).padStart(12, '0');
+  }
+  return `${prefix}_${timeHex}${randomHex()}`;
 }
