@@ -6,6 +6,9 @@
  */
 import type { ServerResponse } from 'node:http';
 
+/** How long frames that have not gone out yet wait for the commit once the upstream is done (see hold()). */
+export const HOLD_FIRST_WRITE_MS = 10;
+
 export class SseWriter {
   private lastWrite = Date.now();
   private pending = '';
@@ -13,6 +16,7 @@ export class SseWriter {
   private holding = false;
   private written = false;
   private timer: NodeJS.Timeout | null = null;
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly res: ServerResponse, headers: Record<string, string>, keepAliveMs: number) {
     res.writeHead(200, {
@@ -43,13 +47,22 @@ export class SseWriter {
 
   /**
    * The upstream is done and the response is being stored. Frames queued from now on wait for end(), so
-   * the stream's tail leaves with the terminal event and `[DONE]` in one write instead of two. Except the
-   * first write: when nothing has gone out yet (a short answer that arrived at once), the frames so far
-   * leave now, so the time to the first event does not include the store's commit.
+   * the stream's tail leaves with the terminal event and `[DONE]` in one write instead of two.
+   *
+   * When nothing has gone out yet (the provider's whole answer arrived at once), everything waits: the stream
+   * leaves in one write after the commit. There is no first token to hurry, and a second write costs more
+   * than the commit delays it (bench/README.md). A commit that stalls does not hold the answer back for long:
+   * after `firstWriteMaxWaitMs`, the frames so far leave without the terminal event.
    */
-  hold(): void {
-    if (!this.written) this.flush();
+  hold(firstWriteMaxWaitMs = HOLD_FIRST_WRITE_MS): void {
     this.holding = true;
+    if (this.written || !this.pending) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.holding = false;
+      this.flush();
+      this.holding = true;
+    }, firstWriteMaxWaitMs);
   }
 
   private readonly flush = () => {
@@ -70,7 +83,9 @@ export class SseWriter {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     this.timer = null;
+    this.holdTimer = null;
   }
 
   private write(chunk: string) {
