@@ -4,10 +4,20 @@
  * `stop` (cleanly, so `--cpu-prof` can write its profile) or when the parent goes away.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The runtime flags `npm start` gives node (package.json's start script, e.g. `--max-semi-space-size=64`), so
+ * the bench runs Switchboard — and the bare proxy beside it — as users run it.
+ */
+export function startScriptFlags(): string[] {
+  const start = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((t) => /^--[\w-]+=/.test(t));
+}
 
 export interface Child<Ready> {
   ready: Ready;

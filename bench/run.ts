@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { measureChain } from './chain.js';
-import { REPO_ROOT, startChild } from './child-process.js';
+import { REPO_ROOT, startChild, startScriptFlags } from './child-process.js';
 import { agent, type Target } from './http-timing.js';
 import { measureLatency, type LatencyTargets } from './latency.js';
 import { formatReport, type BenchResults } from './report.js';
@@ -39,7 +39,7 @@ const profDir = resolve(REPO_ROOT, 'bench/.prof');
 const gateway = await startChild<{ switchboardUrl: string; proxyUrl: string; dbPath: string }>(
   'bench/gateway-process.ts',
   { UPSTREAM_BASE_URL: upstream.ready.baseUrl },
-  profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  [...startScriptFlags(), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
 );
 const { switchboardUrl, proxyUrl } = gateway.ready;
 const upstreamChat = `${upstream.ready.baseUrl}/chat/completions`;
