@@ -4,13 +4,13 @@
  * same SQLite file (writer-thread.ts) takes that work to another core. Handing a write over costs a message
  * each way, though, and wakes two threads: alone, a write is cheaper and answers sooner done right here.
  *
- * So, in `auto` mode, writes queued during one event-loop turn are a batch, and a batch goes to the thread only
- * when it is worth the trip: more than one write, carrying at least HANDOVER_MIN_BYTES of data (a commit's
- * cost grows with the bytes it writes; the handover's hardly does). Any other batch commits on the main
- * connection at once, as InThreadWriter does. Measured on the bench box (2 vCPUs, bench/README.md): batches of
- * ~10 streamed responses (~35 KB) gave the event loop ~10–25 % less work per request; batches of ~10 small
- * non-streamed ones (~13 KB) gained nothing, and the thread's own CPU then competed with the event loop.
- * `thread` mode sends every batch. One batch is in flight at a time and the two connections never write at
+ * So, in `auto` mode, writes queued during one event-loop turn are a batch, and a batch of more than one write
+ * goes to the thread; a write alone commits on the main connection at once, as InThreadWriter does. Measured
+ * on the bench box (2 vCPUs, bench/README.md), in alternated A/B runs under load: batches of streamed
+ * responses gave the event loop ~10–25 % less work per request; batches of small non-streamed ones ~9 % less
+ * and +7 % requests per second. (A first version also required 24 KiB per batch, from a measurement that
+ * showed no gain for small batches; later A/B runs, medians of 12 rounds, did.) `thread` mode sends every
+ * batch, a lone write too. One batch is in flight at a time and the two connections never write at
  * once, so neither waits on the other's lock. Reads stay on the main connection; in WAL mode they see each
  * commit as soon as its reply has arrived, which is before any caller hears of it.
  *
@@ -29,21 +29,9 @@ interface Job { op: WriteOp; resolve: (v: any) => void; reject: (e: unknown) => 
 
 export type WriterMode = 'auto' | 'thread';
 
-/** In `auto` mode, the least data a batch must carry to go to the thread. */
-export const HANDOVER_MIN_BYTES = 24 * 1024;
-
-function opBytes(op: WriteOp): number {
-  if (op.op !== 'finish') return 0;
-  let n = op.responseJson.length + op.requestJson.length + (op.eventLog?.length ?? 0);
-  for (const it of op.items) n += it.json.length;
-  return n;
-}
-
+/** In `auto` mode: a lone write is cheaper done here than handed over and answers sooner. */
 function worthHandingOver(jobs: Job[]): boolean {
-  if (jobs.length < 2) return false;
-  let bytes = 0;
-  for (const j of jobs) if ((bytes += opBytes(j.op)) >= HANDOVER_MIN_BYTES) return true;
-  return false;
+  return jobs.length > 1;
 }
 
 export class ThreadWriter implements Writer {

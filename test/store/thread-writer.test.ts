@@ -12,7 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../../src/api/ids.js';
 import { openSqlite } from '../../src/store/open-sqlite.js';
 import type { FinishOp, FinishResult } from '../../src/store/sqlite-writes.js';
-import { HANDOVER_MIN_BYTES, ThreadWriter, type WriterMode } from '../../src/store/thread-writer.js';
+import { ThreadWriter, type WriterMode } from '../../src/store/thread-writer.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { readSse, startSwitchboard } from '../helpers/switchboard.js';
 
@@ -48,7 +48,7 @@ async function threadReady(writer: ThreadWriter) {
 }
 
 describe('ThreadWriter', () => {
-  test('auto: a write alone, or a light batch, commits on the main thread; a heavy batch goes to the thread', async () => {
+  test('auto: a write alone commits on the main thread; a batch of more than one goes to the thread', async () => {
     const { raw, writer } = await open('auto');
     const one = finish();
     const r = await writer.run(one);
@@ -56,18 +56,17 @@ describe('ThreadWriter', () => {
     assert.deepEqual(writer.stats, { inline: 1, threaded: 0 });
     assert.equal(rowCount(raw, [one.response.id]), 1);
 
-    const light = Array.from({ length: 12 }, () => finish());
-    await Promise.all(light.map((op) => writer.run(op)));
-    assert.deepEqual(writer.stats, { inline: 13, threaded: 0 });
-
-    const log = `[${'"x",'.repeat(HANDOVER_MIN_BYTES / 4 / 8)}"x"]`; // an eighth of the threshold each
-    const ops = Array.from({ length: 12 }, () => finish(undefined, log));
+    const ops = Array.from({ length: 12 }, () => finish());
     const results = await Promise.all(ops.map((op) => writer.run(op)));
-    assert.deepEqual(writer.stats, { inline: 13, threaded: 12 });
+    assert.deepEqual(writer.stats, { inline: 1, threaded: 12 });
     assert.ok(results.every((x: FinishResult) => x.start === 0 && x.threadId.startsWith('thr_')));
     // Committed by the other connection, read here as soon as the promises resolved.
     assert.equal(rowCount(raw, ops.map((o) => o.response.id)), 12);
-    assert.equal(raw.prepare('SELECT count(*) FROM items').pluck().get(), 50);
+
+    const alone = finish();
+    await writer.run(alone);
+    assert.deepEqual(writer.stats, { inline: 2, threaded: 12 });
+    assert.equal(raw.prepare('SELECT count(*) FROM items').pluck().get(), 28);
   });
 
   test('thread: a failing write fails alone; a finish and a delete queued together apply in order', async () => {
