@@ -1,6 +1,6 @@
 /**
- * Child process: Switchboard (as users run it: SQLite file, store on, default logger) and the bare proxy,
- * both in front of the fake upstream at UPSTREAM_BASE_URL. Only one of them is under load at a time.
+ * Child process: Switchboard (as users run it: SQLite file, store on, default logger), the bare proxy and the
+ * undici floor, all in front of the fake upstream at UPSTREAM_BASE_URL. Only one of them is under load at a time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startServer } from '../src/app.js';
 import { buildConfig } from '../src/config/load-config.js';
 import { startBareProxy } from './bare-proxy.js';
+import { startUndiciFloor } from './undici-floor.js';
 import { serveParent } from './child-process.js';
 
 const upstreamBaseUrl = process.env.UPSTREAM_BASE_URL;
@@ -23,12 +24,14 @@ const config = buildConfig(
 );
 const switchboard = await startServer(config);
 const proxy = await startBareProxy(new URL(upstreamBaseUrl).origin);
+const floor = await startUndiciFloor(new URL(upstreamBaseUrl).origin);
 
 serveParent(
-  { switchboardUrl: switchboard.url, proxyUrl: proxy.url, dbPath },
+  { switchboardUrl: switchboard.url, proxyUrl: proxy.url, floorUrl: floor.url, dbPath },
   { cpu: () => ({ cpu: process.cpuUsage() }), pid: () => ({ pid: process.pid }) },
   async () => {
     await proxy.close();
+    await floor.close();
     await switchboard.close();
     rmSync(dir, { recursive: true, force: true });
   },

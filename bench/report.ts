@@ -7,6 +7,8 @@ import type { ThroughputRun } from './throughput.js';
 export interface ThroughputSet {
   upstream: ThroughputRun;
   proxy: ThroughputRun;
+  /** Informative: node:http + undici with none of Switchboard's work (undici-floor.ts). */
+  floor?: ThroughputRun;
   switchboard: ThroughputRun;
   /** Informative: the same with `store: false` (non-streaming only). */
   switchboardNoStore?: ThroughputRun;
@@ -76,10 +78,10 @@ export function formatReport(r: BenchResults): string {
   if (r.throughput) {
     const t = r.throughput;
     out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up ` +
-      '(CPU µs/req: the gateway process, Switchboard or bare proxy, per answer)');
+      '(CPU µs/req: the gateway process — Switchboard, the bare proxy or the undici floor — per answer)');
     out.push(`  ${padEnd('', 38)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}${pad('CPU µs/req', 12)}`);
     for (const [label, set] of [['non-streaming', t.nonStreaming], ['streaming', t.streaming]] as const) {
-      for (const run of [set.upstream, set.proxy, set.switchboard, set.switchboardNoStore]) {
+      for (const run of [set.upstream, set.proxy, set.floor, set.switchboard, set.switchboardNoStore]) {
         if (!run) continue;
         const errs = run.errors + run.non2xx + run.timeouts;
         out.push(`  ${padEnd(`${label} ${run.name}`, 38)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}` +
