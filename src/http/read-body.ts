@@ -2,16 +2,49 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError, invalidRequest } from '../api/errors.js';
 
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  // Plain listeners rather than `for await`: the stream's async iterator costs a few µs per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      stop(); // the rest is drained, unread, once the 413 has been answered
+      reject(tooLarge(limit));
+    };
+    const onEnd = () => {
+      stop();
+      try {
+        resolve(parseJson(chunks));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    const onClose = () => {
+      stop();
+      reject(new Error('the client closed the connection before its request body ended'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+function parseJson(chunks: Buffer[]): unknown {
   const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw invalidRequest('The request body is empty; expected a JSON object.', null, 'invalid_json');
   try {

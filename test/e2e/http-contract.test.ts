@@ -35,6 +35,22 @@ describe('request errors use the OpenAI envelope', () => {
   test('body over the limit → 413', async () => {
     await expectError(await sb.post('/v1/responses', { model: 'vllm/m', input: 'x'.repeat(1024 * 1024 + 10) }), 413);
   });
+  test('a chunked body (no content-length) that grows past the limit → 413, and the server stays up', async () => {
+    const piece = new TextEncoder().encode('x'.repeat(256 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 6) c.enqueue(piece); // 1.5 MiB in all against a 1 MiB limit
+        else c.close();
+      },
+    });
+    const res = await fetch(`${sb.url}/v1/responses`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    await expectError(res, 413, 'request_too_large');
+    const ok = await sb.post('/v1/responses', { model: 'vllm/m', input: 'still here?' });
+    assert.equal(ok.status, 200);
+  });
   test('wrong method → 405, unknown route → 404', async () => {
     const r405 = await fetch(`${sb.url}/v1/responses`, { method: 'PUT' });
     await expectError(r405, 405, 'method_not_allowed');
