@@ -14,8 +14,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * The runtime flags `npm start` gives node (package.json's start script, e.g. `--max-semi-space-size=64`), so
  * the bench runs Switchboard — and the bare proxy beside it — as users run it.
  */
-export function startScriptFlags(): string[] {
-  const start = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+export function startScriptFlags(root = REPO_ROOT): string[] {
+  const start = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   return start.split(/\s+/).filter((t) => /^--[\w-]+=/.test(t));
 }
 
