@@ -63,14 +63,19 @@ export class ResponseBuilder {
   private held: StreamEvent[] | null = null;
   private holdMark: { seq: number; outputLength: number } | null = null;
 
+  /**
+   * `sink` null: nobody reads the events (a response that is not streamed). The builder then only builds the
+   * Response, without the events' copies of it and of its items.
+   */
   constructor(
     readonly response: ResponseObject,
-    private readonly sink: EventSink,
+    private readonly sink: EventSink | null,
     private readonly options: BuilderOptions,
   ) {}
 
   /** response.created + response.in_progress. */
   start(): void {
+    if (!this.sink) return;
     this.emit('response.created', { response: this.snapshot() });
     this.emit('response.in_progress', { response: this.snapshot() });
   }
@@ -149,7 +154,7 @@ export class ResponseBuilder {
     const held = this.held ?? [];
     this.held = null;
     this.holdMark = null;
-    for (const e of held) this.sink(e);
+    for (const e of held) this.sink?.(e);
   }
 
   /** Drops the held attempt: its events, its items, its finish reason. Its usage still counts. Returns its items. */
@@ -374,7 +379,7 @@ export class ResponseBuilder {
   private addItem(item: Item): number {
     const index = this.response.output.length;
     this.response.output.push(item);
-    if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'custom_tool_call') {
+    if (this.sink && (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'custom_tool_call')) {
       this.emit('response.output_item.added', { output_index: index, item: snapshotItem(item) });
     }
     return index;
@@ -387,11 +392,11 @@ export class ResponseBuilder {
     if (cur.kind === 'message') {
       this.closePart(cur);
       cur.item.status = status;
-      this.emit('response.output_item.done', { output_index: cur.index, item: snapshotItem(cur.item) });
+      if (this.sink) this.emit('response.output_item.done', { output_index: cur.index, item: snapshotItem(cur.item) });
     } else {
       this.closeSummaryPart(cur);
       this.closeReasoningText(cur);
-      this.emit('response.output_item.done', {
+      if (this.sink) this.emit('response.output_item.done', {
         output_index: cur.index, item: presentItem(snapshotItem(cur.item), this.options.includeEncrypted),
       });
     }
@@ -410,7 +415,7 @@ export class ResponseBuilder {
     if (status === 'completed') r.completed_at = Math.floor(Date.now() / 1000);
     const usage = this.usage ? addUsage(this.priorUsage, this.usage) : this.priorUsage;
     r.usage = usage ? toWireUsage(usage) : null;
-    if (eventType) this.emit(eventType, { response: this.snapshot() });
+    if (eventType && this.sink) this.emit(eventType, { response: this.snapshot() });
     return r;
   }
 
@@ -423,6 +428,7 @@ export class ResponseBuilder {
   }
 
   private emit(type: string, fields: Record<string, unknown>) {
+    if (!this.sink) return;
     const event = { type, sequence_number: this.seq++, ...fields };
     if (this.held) this.held.push(event);
     else this.sink(event);

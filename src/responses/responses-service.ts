@@ -31,8 +31,9 @@ export interface Run {
   /** Parameters dropped because the provider is configured `drop_unsupported`. */
   readonly dropped: string[];
   /**
-   * Streams the turn. `onEvent` sees every event in order; the terminal event is delivered only after the
-   * response is committed to the store, so a client that chains on it never races the write.
+   * Runs the turn. For a streamed request `onEvent` sees every event in order; the terminal event is delivered
+   * only after the response is committed to the store, so a client that chains on it never races the write.
+   * A request that is not streamed makes no events.
    */
   execute(
     onEvent: (e: StreamEvent, json: string) => void,
@@ -122,16 +123,16 @@ export class ResponsesService {
       response,
       dropped: route.dropped,
       async execute(onEvent, hooks) {
-        // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: the
-        // events are only the builder's by-product, never serialized.
+        // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
+        // reads events, so the builder makes none (only the Response).
         const streamed = params.stream === true;
         const log = new EventLog();
         let held: { e: StreamEvent; json: string } | null = null;
         let count = 0;
-        const builder = new ResponseBuilder(response, (e) => {
+        const builder = new ResponseBuilder(response, !streamed ? null : (e) => {
           count++;
-          const json = streamed ? JSON.stringify(e) : '';
-          if (streamed) log.add(e, json);
+          const json = JSON.stringify(e);
+          log.add(e, json);
           if (TERMINAL.has(e.type)) held = { e, json };
           else onEvent(e, json);
         }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });

@@ -106,3 +106,28 @@ test('fail mid-stream keeps partial output as incomplete and emits response.fail
   assert.equal(out.at(-2)!.type, 'response.output_item.done');
   assert.equal((r.output[0] as any).content[0].text, 'part');
 });
+
+test('without a sink (a response nobody streams) the builder builds the same Response and no events', () => {
+  const events: ModelEvent[] = [
+    { type: 'reasoning-summary-delta', delta: 'thinking' }, { type: 'reasoning-signature', signature: 'sig' }, { type: 'reasoning-end' },
+    { type: 'text-delta', delta: 'Hi ' }, { type: 'refusal-delta', delta: 'no' },
+    { type: 'tool-call-start', callId: 'c1', name: 'f' }, { type: 'tool-call-delta', callId: 'c1', delta: '{"a":' },
+    { type: 'tool-call-start', callId: 'c2', name: 'g' }, { type: 'tool-call-delta', callId: 'c2', delta: '{}' },
+    { type: 'tool-call-delta', callId: 'c1', delta: '1}' },
+    { type: 'usage', usage: { inputTokens: 3, outputTokens: 9 } }, { type: 'finish', reason: 'tool_calls' },
+  ];
+  const run = (sink: ((e: StreamEvent) => void) | null) => {
+    const b = new ResponseBuilder(initialResponse('resp_1', 'p/m', { model: 'p/m' }, 1), sink, { includeEncrypted: false, maxToolCalls: null, providerKind: 'openai-chat' });
+    b.start();
+    for (const e of events) b.apply(e);
+    return b.finish();
+  };
+  const seen: StreamEvent[] = [];
+  const streamed = run((e) => seen.push(e));
+  const quiet = run(null);
+  assert.ok(seen.length > 10);
+  // Ids are random; everything else must match.
+  const ids = (r: typeof streamed) => JSON.stringify(r).replace(/"(msg|rs|fc)_[0-9a-f]+"/g, '"id"').replace(/"completed_at":\d+/, '');
+  assert.equal(ids(quiet), ids(streamed));
+  assert.equal(quiet.output.length, 4);
+});
