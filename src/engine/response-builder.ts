@@ -76,8 +76,10 @@ export class ResponseBuilder {
   /** response.created + response.in_progress. */
   start(): void {
     if (!this.sink) return;
-    this.emit('response.created', { response: this.snapshot() });
-    this.emit('response.in_progress', { response: this.snapshot() });
+    // One copy for both: nothing changes between them (EventJson serializes it once).
+    const snapshot = this.snapshot();
+    this.emit('response.created', { response: snapshot });
+    this.emit('response.in_progress', { response: snapshot });
   }
 
   apply(ev: ModelEvent): void {

@@ -9,6 +9,7 @@ import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
 import { EventLog } from '../store/event-log.js';
+import { EventJson } from '../engine/event-json.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
 import { resolveContent } from '../content/resolve-content.js';
 import type { SafeFetcher } from '../content/safe-fetch.js';
@@ -129,9 +130,10 @@ export class ResponsesService {
         const log = new EventLog();
         let held: { e: StreamEvent; json: string } | null = null;
         let count = 0;
+        const eventJson = new EventJson();
         const builder = new ResponseBuilder(response, !streamed ? null : (e) => {
           count++;
-          const json = JSON.stringify(e);
+          const json = eventJson.of(e);
           log.add(e, json);
           if (TERMINAL.has(e.type)) held = { e, json };
           else onEvent(e, json);
