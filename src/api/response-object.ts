@@ -107,3 +107,25 @@ export function presentItem(item: Item, includeEncrypted: boolean): Item {
   const { encrypted_content: _hidden, ...rest } = item;
   return rest as Item;
 }
+
+/**
+ * A Response's JSON text in two pieces around the value of its `output`, so one serialization of the rest
+ * serves the stored row (output `[]`: its items are stored as rows of their own) and the client's answer
+ * (output: the items' JSON, already made for the store). `head + outputJson + tail` is byte for byte what
+ * `JSON.stringify` gives for the Response with that output. Null when the object has no `output` key.
+ */
+export interface ResponseJsonParts { head: string; tail: string }
+
+export function responseJsonParts(r: ResponseObject): ResponseJsonParts | null {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  let found = false;
+  for (const key of Object.keys(r)) {
+    if (key === 'output') found = true;
+    else (found ? after : before)[key] = (r as unknown as Record<string, unknown>)[key];
+  }
+  if (!found) return null;
+  const b = JSON.stringify(before);
+  const a = JSON.stringify(after);
+  return { head: b === '{}' ? '{"output":' : `${b.slice(0, -1)},"output":`, tail: a === '{}' ? '}' : `,${a.slice(1)}` };
+}

@@ -8,7 +8,7 @@ import type { RequestContext } from '../store/request-context.js';
 import { intParam } from './query-params.js';
 import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
-import { sendJson } from './send.js';
+import { sendJson, sendJsonText } from './send.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface ResponsesRouteDeps {
@@ -37,7 +37,8 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   const outcome = await run.execute(() => {});
   if (outcome.cancelled) return; // nobody is listening
   if (outcome.error) throw outcome.error.toApiError(params.model);
-  sendJson(res, 200, presentResponse(outcome.response, includeEncrypted), headers);
+  if (outcome.json !== undefined) sendJsonText(res, 200, outcome.json, headers);
+  else sendJson(res, 200, presentResponse(outcome.response, includeEncrypted), headers);
 }
 
 export async function getResponseRoute(deps: ResponsesRouteDeps, ctx: RequestContext, id: string, url: URL, res: ServerResponse) {

@@ -3,7 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** A body already serialized as JSON. */
+export function sendJsonText(res: ServerResponse, status: number, payload: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),

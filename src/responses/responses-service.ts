@@ -7,7 +7,7 @@ import { ApiError, notFound, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
-import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
+import { initialResponse, presentItem, presentResponse, responseJsonParts, type ResponseObject } from '../api/response-object.js';
 import { EventLog } from '../store/event-log.js';
 import { EventJson } from '../engine/event-json.js';
 import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
@@ -42,7 +42,13 @@ export interface Run {
       /** The upstream is done; only storing the response is left before the terminal event. */
       onSettling?(): void;
     },
-  ): Promise<{ response: ResponseObject; error: UpstreamError | null; cancelled: boolean }>;
+  ): Promise<{
+    response: ResponseObject;
+    error: UpstreamError | null;
+    cancelled: boolean;
+    /** Not streamed and stored (or not storing): the client's answer, already serialized. */
+    json?: string;
+  }>;
 }
 
 export interface ContentDeps {
@@ -144,6 +150,8 @@ export class ResponsesService {
           format: route.params.text?.format,
           restart: async (extra) => route.provider.stream(await build(route, extra)),
         });
+        // Not streamed: the finished Response is serialized once, for its stored row and the client's answer.
+        const serialized = streamed ? null : serializeFinal(outcome.response, includeEncrypted);
         if (store) {
           hooks?.onSettling?.();
           try {
@@ -153,6 +161,7 @@ export class ResponsesService {
               outputItems: outcome.response.output,
               previous: assembled.previous,
               eventLog: log.serialize(outcome.response, includeEncrypted),
+              json: serialized?.stored,
             });
           } catch (err) {
             // The transaction rolled back: say so instead of reporting a stored success.
@@ -166,7 +175,8 @@ export class ResponsesService {
           }
         }
         if (held) onEvent((held as { e: StreamEvent }).e, (held as { json: string }).json);
-        return outcome;
+        // A store failure changed the Response (and the client gets an error instead).
+        return serialized && !outcome.error ? { ...outcome, json: serialized.client } : outcome;
       },
     };
   }
@@ -233,6 +243,21 @@ export class ResponsesService {
     if (!r) throw responseNotFound(id);
     return r;
   }
+}
+
+/**
+ * A finished Response as JSON, serialized once: its stored row (output `[]`) and its items for the store, and
+ * the client's answer (`presentResponse`'s JSON: the same items, unless `include` hides something).
+ */
+function serializeFinal(r: ResponseObject, includeEncrypted: boolean): { stored: { response: string; output: string[] }; client: string } | null {
+  const parts = responseJsonParts(r);
+  if (!parts) return null;
+  const output = r.output.map((item) => JSON.stringify(item));
+  const shown = r.output.map((item, k) => {
+    const p = presentItem(item, includeEncrypted);
+    return p === item ? output[k] : JSON.stringify(p);
+  });
+  return { stored: { response: `${parts.head}[]${parts.tail}`, output }, client: `${parts.head}[${shown.join(',')}]${parts.tail}` };
 }
 
 function responseNotFound(id: string): ApiError {

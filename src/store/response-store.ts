@@ -33,6 +33,11 @@ export interface FinishRecord {
   previous: StoredResponse | null;
   /** The stream's event log as stored (engine/event-log.ts), kept for replay; null when not streamed. */
   eventLog: string | null;
+  /**
+   * Already serialized by the caller, so it is done once: the Response with `output: []` (its row) and each
+   * output item, in `outputItems` order.
+   */
+  json?: { response: string; output: string[] };
 }
 
 export interface ItemPage { items: Item[]; hasMore: boolean }
@@ -85,24 +90,30 @@ export class ResponseStore {
     const live = this.live.get(rec.response.id);
     const request = live?.request ?? {};
     // Serialize outside the write lock: the transaction only copies strings.
-    const items = [...rec.inputItems.map((i) => ['input', i] as const), ...rec.outputItems.map((i) => ['output', i] as const)]
-      .map(([role, item]) => ({ role, item, id: String(item.id), json: JSON.stringify(item) }));
+    const items: { role: 'input' | 'output'; id: string; json: string }[] = [];
+    const newItems: Item[] = [];
+    let newBytes = 0;
+    const add = (role: 'input' | 'output', item: Item, json: string) => {
+      items.push({ role, id: String(item.id), json });
+      newItems.push(item);
+      newBytes += json.length;
+    };
+    for (const item of rec.inputItems) add('input', item, JSON.stringify(item));
+    rec.outputItems.forEach((item, k) => add('output', item, rec.json?.output[k] ?? JSON.stringify(item)));
     const r = rec.response;
     try {
       const { threadId, start, forkedFrom } = await this.writer.run({
         op: 'finish',
         tenant: ctx.tenant,
         response: { id: r.id, status: r.status, model: r.model, created_at: r.created_at, previous_response_id: r.previous_response_id, background: r.background },
-        items: items.map(({ role, id, json }) => ({ role, id, json })),
+        items,
         inputCount: rec.inputItems.length,
         // The output and the input are stored once, as item rows; the Response and request rows refer to them.
-        responseJson: JSON.stringify({ ...r, output: [] }),
+        responseJson: rec.json?.response ?? JSON.stringify({ ...r, output: [] }),
         requestJson: JSON.stringify({ ...request, input: undefined }),
         eventLog: rec.eventLog,
         previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
       });
-      const newItems = items.map((x) => x.item);
-      const newBytes = items.reduce((n, x) => n + x.json.length, 0);
       if (forkedFrom) {
         const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);
         if (prefix) this.cache.set(threadId, prefix.items.concat(newItems), prefix.bytes + newBytes);

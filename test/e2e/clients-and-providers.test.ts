@@ -116,6 +116,21 @@ describe('Codex CLI on the openai (Responses) upstream', () => {
 describe('Anthropic thinking round-trip through Switchboard', () => {
   const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
 
+  test('a non-streamed answer is byte for byte what GET returns later, with encrypted reasoning hidden or shown as include asks', async () => {
+    for (const include of [[], ['reasoning.encrypted_content']]) {
+      anthropic.enqueue({ kind: 'reply', reasoning: 'think "hard"', reasoningSignature: 'c2lnLTI=', text: 'done' });
+      const res = await sb.post('/v1/responses', { model: 'anthropic/claude-sonnet-4-5', input: 'go', reasoning: { effort: 'low' }, include });
+      assert.equal(res.status, 200);
+      const created = await res.text();
+      const r = JSON.parse(created);
+      assert.deepEqual(r.output.map((o: any) => o.type), ['reasoning', 'message']);
+      assert.equal('encrypted_content' in r.output[0], include.length > 0);
+      const query = include.length ? '?include[]=reasoning.encrypted_content' : '';
+      const got = await (await fetch(`${sb.url}/v1/responses/${r.id}${query}`)).text();
+      assert.equal(got, created);
+    }
+  });
+
   test('via previous_response_id: the signed thinking block goes back before tool_use', async () => {
     anthropic.enqueue({ kind: 'reply', reasoning: 'need weather', reasoningSignature: 'c2lnLTE=', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'toolu_1' }] });
     const client = sb.client();
