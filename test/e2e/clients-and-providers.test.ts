@@ -131,6 +131,22 @@ describe('Anthropic thinking round-trip through Switchboard', () => {
     }
   });
 
+  test("a streamed answer's terminal Response is byte for byte what GET returns later", async () => {
+    for (const include of [[], ['reasoning.encrypted_content']]) {
+      anthropic.enqueue({ kind: 'reply', reasoning: 'think', reasoningSignature: 'c2lnLTM=', text: 'streamed "done"' });
+      const res = await sb.post('/v1/responses', { model: 'anthropic/claude-sonnet-4-5', input: 'go', reasoning: { effort: 'low' }, include, stream: true });
+      const text = await res.text();
+      const line = text.split('\n').find((l) => l.startsWith('data: {"type":"response.completed"'))!;
+      const data = line.slice('data: '.length);
+      const prefix = data.slice(0, data.indexOf('"response":') + '"response":'.length);
+      const shown = data.slice(prefix.length, -1);
+      const id = JSON.parse(shown).id;
+      const query = include.length ? '?include[]=reasoning.encrypted_content' : '';
+      assert.equal(await (await fetch(`${sb.url}/v1/responses/${id}${query}`)).text(), shown);
+      assert.equal(shown.includes('encrypted_content'), include.length > 0);
+    }
+  });
+
   test('via previous_response_id: the signed thinking block goes back before tool_use', async () => {
     anthropic.enqueue({ kind: 'reply', reasoning: 'need weather', reasoningSignature: 'c2lnLTE=', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'toolu_1' }] });
     const client = sb.client();
