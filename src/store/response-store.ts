@@ -91,15 +91,14 @@ export class ResponseStore {
     const request = live?.request ?? {};
     // Serialize outside the write lock: the transaction only copies strings.
     const items: { role: 'input' | 'output'; id: string; json: string }[] = [];
-    const newItems: Item[] = [];
     let newBytes = 0;
     const add = (role: 'input' | 'output', item: Item, json: string) => {
       items.push({ role, id: String(item.id), json });
-      newItems.push(item);
       newBytes += json.length;
     };
     for (const item of rec.inputItems) add('input', item, JSON.stringify(item));
     rec.outputItems.forEach((item, k) => add('output', item, rec.json?.output[k] ?? JSON.stringify(item)));
+    const newItems = rec.inputItems.concat(rec.outputItems);
     const r = rec.response;
     try {
       const { threadId, start, forkedFrom } = await this.writer.run({
