@@ -1,6 +1,7 @@
 /**
- * Child process: Switchboard (as users run it: SQLite file, store on, default logger), the bare proxy and the
- * undici floor, all in front of the fake upstream at UPSTREAM_BASE_URL. Only one of them is under load at a time.
+ * Child process: Switchboard (as users run it: SQLite file, store on, default logger), the bare proxy, the
+ * undici floor and the lean reference, all in front of the fake upstream at UPSTREAM_BASE_URL. Only one of
+ * them is under load at a time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { startServer } from '../src/app.js';
 import { buildConfig } from '../src/config/load-config.js';
 import { startBareProxy } from './bare-proxy.js';
 import { startUndiciFloor } from './undici-floor.js';
+import { startLeanReference } from './lean-reference.js';
 import { serveParent } from './child-process.js';
 
 const upstreamBaseUrl = process.env.UPSTREAM_BASE_URL;
@@ -25,13 +27,15 @@ const config = buildConfig(
 const switchboard = await startServer(config);
 const proxy = await startBareProxy(new URL(upstreamBaseUrl).origin);
 const floor = await startUndiciFloor(new URL(upstreamBaseUrl).origin);
+const lean = await startLeanReference(upstreamBaseUrl, join(dir, 'lean-reference.db'));
 
 serveParent(
-  { switchboardUrl: switchboard.url, proxyUrl: proxy.url, floorUrl: floor.url, dbPath },
+  { switchboardUrl: switchboard.url, proxyUrl: proxy.url, floorUrl: floor.url, leanUrl: lean.url, dbPath },
   { cpu: () => ({ cpu: process.cpuUsage() }), pid: () => ({ pid: process.pid }) },
   async () => {
     await proxy.close();
     await floor.close();
+    await lean.close();
     await switchboard.close();
     rmSync(dir, { recursive: true, force: true });
   },

@@ -9,6 +9,8 @@ export interface ThroughputSet {
   proxy: ThroughputRun;
   /** Informative: node:http + undici with none of Switchboard's work (undici-floor.ts). */
   floor?: ThroughputRun;
+  /** Informative: the same stored response, hand-written for the bench's one request (lean-reference.ts). */
+  lean?: ThroughputRun;
   switchboard: ThroughputRun;
   /** Informative: the same with `store: false` (non-streaming only). */
   switchboardNoStore?: ThroughputRun;
@@ -78,16 +80,17 @@ export function formatReport(r: BenchResults): string {
   if (r.throughput) {
     const t = r.throughput;
     out.push(`3. Throughput, ${t.connections} connections, ${t.durationSeconds} s each after warm-up ` +
-      '(CPU µs/req: the gateway process — Switchboard, the bare proxy or the undici floor — per answer)');
+      '(CPU µs/req: the gateway process — whichever server in it is under load — per answer)');
     out.push(`  ${padEnd('', 38)}${pad('req/s', 10)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}${pad('errors', 10)}${pad('CPU µs/req', 12)}`);
     for (const [label, set] of [['non-streaming', t.nonStreaming], ['streaming', t.streaming]] as const) {
-      for (const run of [set.upstream, set.proxy, set.floor, set.switchboard, set.switchboardNoStore]) {
+      for (const run of [set.upstream, set.proxy, set.floor, set.lean, set.switchboard, set.switchboardNoStore]) {
         if (!run) continue;
         const errs = run.errors + run.non2xx + run.timeouts;
         out.push(`  ${padEnd(`${label} ${run.name}`, 38)}${pad(run.reqPerSec, 10)}${pad(run.latencyMs.p50, 10)}${pad(run.latencyMs.p99, 10)}` +
           `${pad(errs, 10)}${pad(run.gatewayCpuUsPerReq ?? '—', 12)}`);
       }
-      out.push(`  ${label}: switchboard / bare proxy = ${set.ratio} (req/s); gateway CPU per request × ${set.cpuRatio}`);
+      out.push(`  ${label}: switchboard / bare proxy = ${set.ratio} (req/s); gateway CPU per request × ${set.cpuRatio}` +
+        (set.lean ? `; lean reference / bare proxy = ${Math.round((100 * set.lean.reqPerSec) / set.proxy.reqPerSec) / 100}` : ''));
     }
     out.push('');
   }

@@ -36,12 +36,12 @@ if (busyBefore > 10) progress(`WARNING: the machine was ${busyBefore}% busy befo
 
 const upstream = await startChild<{ baseUrl: string }>('bench/upstream-process.ts', {});
 const profDir = resolve(REPO_ROOT, 'bench/.prof');
-const gateway = await startChild<{ switchboardUrl: string; proxyUrl: string; floorUrl: string; dbPath: string }>(
+const gateway = await startChild<{ switchboardUrl: string; proxyUrl: string; floorUrl: string; leanUrl: string; dbPath: string }>(
   'bench/gateway-process.ts',
   { UPSTREAM_BASE_URL: upstream.ready.baseUrl },
   [...startScriptFlags(), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
 );
-const { switchboardUrl, proxyUrl, floorUrl } = gateway.ready;
+const { switchboardUrl, proxyUrl, floorUrl, leanUrl } = gateway.ready;
 const upstreamChat = `${upstream.ready.baseUrl}/chat/completions`;
 const proxyChat = `${proxyUrl}${new URL(upstreamChat).pathname}`;
 // Throughput only: node:http + undici with none of Switchboard's work (undici-floor.ts).
@@ -98,7 +98,9 @@ try {
     const t = PLAN.throughput;
     const run = async (targets: LatencyTargets, label: string) => {
       const floor: Target = { ...targets.proxy, name: 'node:http + undici floor', url: floorChat };
-      const list = [targets.upstream, targets.proxy, floor, targets.switchboard, ...(targets.switchboardNoStore ? [targets.switchboardNoStore] : [])];
+      // Throughput only: the same stored response, hand-written for this one request (lean-reference.ts).
+      const lean: Target = { ...targets.switchboard, name: 'lean reference', url: `${leanUrl}/v1/responses` };
+      const list = [targets.upstream, targets.proxy, floor, lean, targets.switchboard, ...(targets.switchboardNoStore ? [targets.switchboardNoStore] : [])];
       progress(`throughput ${label}: ${list.length} targets × (${t.warmup} s warm-up + ${t.duration} s)`);
       const gatewayCpu = {
         read: async () => {
@@ -107,9 +109,9 @@ try {
         },
         viaGateway: (target: Target) => target !== targets.upstream,
       };
-      const [upstream, proxy, floorRun, switchboard, noStore] = await measureThroughput(list, t, gatewayCpu);
+      const [upstream, proxy, floorRun, leanRun, switchboard, noStore] = await measureThroughput(list, t, gatewayCpu);
       return {
-        upstream, proxy, floor: floorRun, switchboard, switchboardNoStore: noStore,
+        upstream, proxy, floor: floorRun, lean: leanRun, switchboard, switchboardNoStore: noStore,
         ratio: round(switchboard.reqPerSec / proxy.reqPerSec, 2),
         cpuRatio: round(switchboard.gatewayCpuUsPerReq! / proxy.gatewayCpuUsPerReq!, 2),
       };
