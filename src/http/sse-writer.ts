@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** How long frames that have not gone out yet wait for the commit once the upstream is done (see hold()). */
-export const HOLD_FIRST_WRITE_MS = 10;
+export const HOLD_FIRST_WRITE_MS = 25;
 
 export class SseWriter {
   private lastWrite = Date.now();
