@@ -110,9 +110,7 @@ export async function startLeanReference(upstreamBaseUrl: string, dbPath: string
     let text = '';
     let usage: ChatUsage | null = null;
     let rest = '';
-    const onText = (s: string) => {
-      rest += s;
-      if (!stream) return;
+    const onFrames = () => {
       for (let end = rest.indexOf('\n\n'); end >= 0; end = rest.indexOf('\n\n')) {
         const frame = rest.slice(0, end);
         rest = rest.slice(end + 2);
@@ -159,12 +157,30 @@ export async function startLeanReference(upstreamBaseUrl: string, dbPath: string
         res.writeHead(200, headers).end(stream ? `${frames}data: [DONE]\n\n` : answer);
       });
     };
+    let status = 0;
+    const fail = (why: string) => { if (!res.headersSent) res.writeHead(502).end(`lean reference: ${why}`); };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {},
-      onResponseStart() {},
-      onResponseData(_c, chunk) { onText(chunk.toString('utf8')); },
-      onResponseEnd() { finish(); },
-      onResponseError(_c, err) { if (!res.headersSent) res.writeHead(502).end(String(err)); },
+      onResponseStart(_c, statusCode) { status = statusCode; },
+      onResponseData(_c, chunk) {
+        rest += chunk.toString('utf8');
+        if (!stream || status !== 200) return;
+        try {
+          onFrames();
+        } catch (err) {
+          status = -1; // answered below
+          fail(String(err));
+        }
+      },
+      onResponseEnd() {
+        if (status !== 200) return fail(`upstream answered ${status}`); // (or a chunk did not parse)
+        try {
+          finish();
+        } catch (err) {
+          fail(String(err));
+        }
+      },
+      onResponseError(_c, err) { fail(String(err)); },
     };
     agent.dispatch({
       origin: upstream.origin, path: chatPath, method: 'POST',
