@@ -6,7 +6,12 @@
  * per-round ratios B ÷ A and how many rounds B won, for req/s and for the CPU its event-loop thread spent per
  * request (read from /proc, Linux only; the whole process's CPU is printed too).
  *
- *   npm run bench:ab -- [--mode=stream|plain] [--rounds=10] [--seconds=3] [--connections=32]
+ * The rounds run on several pairs of fresh processes (`--pairs`). A process keeps its own luck — heap layout,
+ * JIT decisions, where the scheduler puts it — for as long as it runs: with one pair, two processes of the
+ * very same build measured 0.94× and 1.11× (6 or 7 of 8 rounds agreeing). The median per pair is printed;
+ * trust a change only when the pairs agree.
+ *
+ *   npm run bench:ab -- [--mode=stream|plain] [--pairs=4] [--rounds=4] [--seconds=3] [--connections=32]
  *     [--a-dir=<checkout>] [--b-dir=<checkout>]        (default: this checkout, for both)
  *     [--a-env=K=V,K=V] [--b-env=K=V,K=V]              (e.g. --b-env=SWITCHBOARD_DB_WRITER=thread)
  *     [--a-body='{"store":false}'] [--b-body=…]       (merged into {"model":"fake/m","input":"hi"})
@@ -20,7 +25,7 @@ import { REPO_ROOT, startChild, startScriptFlags } from './child-process.js';
 
 const opt = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const mode = opt('mode', 'stream');
-const rounds = Number(opt('rounds', '10'));
+const rounds = Number(opt('rounds', '4'));
 const seconds = Number(opt('seconds', '3'));
 const connections = Number(opt('connections', '32'));
 if (mode !== 'stream' && mode !== 'plain') throw new Error('--mode is stream or plain');
@@ -80,31 +85,45 @@ async function measure(s: Side, duration: number): Promise<Round> {
 const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const f = (x: number, digits = 0) => x.toFixed(digits);
 
-const a = await side('a');
-const b = await side('b');
+const pairs = Number(opt('pairs', '4'));
+console.log(`A/B, ${mode}, ${connections} connections, ${pairs} process pairs × ${rounds} rounds of ${seconds} s each`);
+console.log(`  A: ${resolve(opt('a-dir', REPO_ROOT))} ${opt('a-env', '')} ${opt('a-body', '')}`);
+console.log(`  B: ${resolve(opt('b-dir', REPO_ROOT))} ${opt('b-env', '')} ${opt('b-body', '')}`);
+const ra: Round[] = [];
+const rb: Round[] = [];
+const pairRps: number[] = [];
 try {
-  console.log(`A/B, ${mode}, ${connections} connections, ${rounds} rounds of ${seconds} s each`);
-  console.log(`  A: ${a.dir} ${opt('a-env', '')} ${opt('a-body', '')}`);
-  console.log(`  B: ${b.dir} ${opt('b-env', '')} ${opt('b-body', '')}`);
-  await measure(a, 2);
-  await measure(b, 2);
-  const ra: Round[] = [];
-  const rb: Round[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const order = i % 2 ? [b, a] : [a, b];
-    for (const s of order) (s === a ? ra : rb).push(await measure(s, seconds));
-    const x = ra[i], y = rb[i];
-    console.log(`  round ${i + 1}: A ${f(x.reqPerSec)} req/s ${f(x.cpuUs)} µs (main ${x.mainUs === null ? '—' : f(x.mainUs)}) | ` +
-      `B ${f(y.reqPerSec)} req/s ${f(y.cpuUs)} µs (main ${y.mainUs === null ? '—' : f(y.mainUs)}) | B/A ${f(y.reqPerSec / x.reqPerSec, 2)}`);
+  for (let p = 0; p < pairs; p++) {
+    // Fresh processes for every pair, started in alternating order: a process's own luck (heap layout, JIT
+    // decisions, where the scheduler puts it) lasts as long as it does, so it has to be sampled too.
+    const [first, second] = p % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const);
+    const s1 = await side(first);
+    const s2 = await side(second);
+    const [a, b] = first === 'a' ? [s1, s2] : [s2, s1];
+    try {
+      await measure(a, 2);
+      await measure(b, 2);
+      const from = ra.length;
+      for (let i = 0; i < rounds; i++) {
+        const order = i % 2 ? [b, a] : [a, b];
+        for (const s of order) (s === a ? ra : rb).push(await measure(s, seconds));
+        const x = ra.at(-1)!, y = rb.at(-1)!;
+        console.log(`  pair ${p + 1} round ${i + 1}: A ${f(x.reqPerSec)} req/s ${f(x.cpuUs)} µs (main ${x.mainUs === null ? '—' : f(x.mainUs)}) | ` +
+          `B ${f(y.reqPerSec)} req/s ${f(y.cpuUs)} µs (main ${y.mainUs === null ? '—' : f(y.mainUs)}) | B/A ${f(y.reqPerSec / x.reqPerSec, 2)}`);
+      }
+      pairRps.push(median(ra.slice(from).map((x, i) => rb[from + i].reqPerSec / x.reqPerSec)));
+    } finally {
+      await a.child.stop();
+      await b.child.stop();
+    }
   }
   const rps = ra.map((x, i) => rb[i].reqPerSec / x.reqPerSec);
-  console.log(`req/s B ÷ A: median ${f(median(rps), 3)}; B faster in ${rps.filter((r) => r > 1).length} of ${rounds} rounds`);
+  console.log(`req/s B ÷ A: median ${f(median(rps), 3)}; B faster in ${rps.filter((r) => r > 1).length} of ${rps.length} rounds`);
+  console.log(`  per process pair: ${pairRps.map((r) => f(r, 3)).join(', ')} (B faster in ${pairRps.filter((r) => r > 1).length} of ${pairs})`);
   console.log(`CPU per request (whole process) B ÷ A: median ${f(median(ra.map((x, i) => rb[i].cpuUs / x.cpuUs)), 3)}`);
   if (ra.every((x) => x.mainUs !== null)) {
     console.log(`event-loop CPU per request B ÷ A: median ${f(median(ra.map((x, i) => rb[i].mainUs! / x.mainUs!)), 3)}`);
   }
 } finally {
-  await a.child.stop();
-  await b.child.stop();
   await upstream.stop();
 }

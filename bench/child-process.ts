@@ -16,7 +16,14 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function startScriptFlags(root = REPO_ROOT): string[] {
   const start = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((t) => /^--[\w-]+=/.test(t));
+  const tokens = start.split(/\s+/);
+  const flags: string[] = [];
+  // `node <flags> --import tsx <script> …`: every flag up to the script, but the loader (the bench adds its own).
+  for (let i = 1; i < tokens.length && tokens[i].startsWith('--'); i++) {
+    if (tokens[i] === '--import') i++;
+    else flags.push(tokens[i]);
+  }
+  return flags;
 }
 
 export interface Child<Ready> {
