@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The runtime flags `npm start` gives node (package.json's start script, e.g. `--max-semi-space-size=64`), so
- * the bench runs Switchboard — and the bare proxy beside it — as users run it.
+ * The runtime flags `npm start` gives node, if any (package.json's start script, up to the script name), so
+ * the bench runs Switchboard — and the baselines beside it — as users run it.
  */
 export function startScriptFlags(root = REPO_ROOT): string[] {
   const start = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;

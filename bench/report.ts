@@ -107,7 +107,11 @@ export function formatReport(r: BenchResults): string {
     out.push(row(`upstream direct, ${c.turns}-turn`, c.upstreamN));
     const sh = c.switchboardShareP50;
     out.push(`  switchboard's share at p50 (minus upstream direct, same body): 1-turn ${sh.fork1} µs, ` +
-      `fork ${c.turns} ${sh.forkN} µs, append ${sh.append} µs`);
+      `fork ${c.turns} ${sh.forkN} µs, append ${sh.append} µs` +
+      (sh.fork1 > 0 ? ` (× ${Math.round((100 * sh.forkN) / sh.fork1) / 100} / × ${Math.round((100 * sh.append) / sh.fork1) / 100})` : ''));
+    // What a gateway whose own cost did not grow with the chain at all would score: the upstream's growth alone.
+    const still = c.fork1.p50 > 0 ? Math.round((100 * (c.fork1.p50 + c.upstreamN.p50 - c.upstream1.p50)) / c.fork1.p50) / 100 : null;
+    if (still !== null) out.push(`  a gateway whose own cost did not grow at all would score × ${still} here (the upstream's own growth)`);
     out.push('');
   }
   out.push('Targets (reported, never asserted)');
