@@ -56,12 +56,42 @@ function readYaml(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * Every key the file may hold, per section. A key not listed is an error, not ignored: a typo (`aliases:` for
+ * `models:`, `base-url` for `base_url`) must not leave a setting silently at its default.
+ */
+const KEYS = {
+  top: ['server', 'database', 'auth', 'providers', 'models', 'files', 'fetch'],
+  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests'],
+  database: ['path', 'writer'],
+  auth: ['api_keys'],
+  apiKey: ['key', 'key_env', 'api_key', 'api_key_env', 'tenant', 'project', 'id'],
+  files: ['dir', 'max_upload_mb'],
+  fetch: ['max_mb', 'timeout_ms', 'max_redirects', 'allow_hosts'],
+  provider: ['name', 'kind', 'base_url', 'api_key_env', 'api_key', 'headers', 'drop_unsupported', 'models', 'timeouts', 'retry', 'fetch_remote'],
+  timeouts: ['connect_ms', 'first_byte_ms', 'idle_ms'],
+  retry: ['max', 'base_ms', 'max_ms', 'max_retry_after_ms'],
+  fetchRemote: ['image', 'file'],
+} as const;
+
+/** `o` with only `keys` allowed; `where` names the section in the error (`''` for the top level). */
+function known(o: Record<string, unknown>, keys: readonly string[], where: string): Record<string, unknown> {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) {
+      const at = where ? `${where}.${k}` : k;
+      throw new ConfigError(`${at}: unknown setting (${where ? `'${where}'` : 'the top level'} takes ${keys.join(', ')})`);
+    }
+  }
+  return o;
+}
+
 export function buildConfig(file: Record<string, unknown>, env: Env, overrides: Partial<Config> = {}): Config {
-  const server = obj(file.server, 'server');
-  const database = obj(file.database, 'database');
-  const auth = obj(file.auth, 'auth');
-  const files = obj(file.files, 'files');
-  const fetchCfg = obj(file.fetch, 'fetch');
+  known(file, KEYS.top, '');
+  const server = known(obj(file.server, 'server'), KEYS.server, 'server');
+  const database = known(obj(file.database, 'database'), KEYS.database, 'database');
+  const auth = known(obj(file.auth, 'auth'), KEYS.auth, 'auth');
+  const files = known(obj(file.files, 'files'), KEYS.files, 'files');
+  const fetchCfg = known(obj(file.fetch, 'fetch'), KEYS.fetch, 'fetch');
 
   const providers = (arr(file.providers, 'providers')).map((p, i) => providerFromYaml(obj(p, `providers[${i}]`), env, i));
   addEnvProvider(providers, env, 'openai', 'openai', 'OPENAI', 'https://api.openai.com/v1');
@@ -84,7 +114,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
   (arr(auth.api_keys, 'auth.api_keys')).forEach((k, i) => {
     if (typeof k === 'string') apiKeys.push({ key: k, tenant: 'default', id: `key_${i}` });
     else {
-      const o = obj(k, `auth.api_keys[${i}]`);
+      const o = known(obj(k, `auth.api_keys[${i}]`), KEYS.apiKey, `auth.api_keys[${i}]`);
       apiKeys.push({ key: resolveSecret(o, env, `auth.api_keys[${i}]`), tenant: String(o.tenant ?? o.project ?? 'default'), id: String(o.id ?? `key_${i}`) });
     }
   });
@@ -120,15 +150,16 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
 
 function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): ProviderConfig {
   const where = `providers[${i}]`;
+  known(p, KEYS.provider, where);
   const name = str(p.name);
   if (!name || !/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`${where}.name: required, letters/digits/._- only`);
   const kind = str(p.kind) as ProviderKind | undefined;
   if (!kind || !KINDS.includes(kind)) throw new ConfigError(`${where}.kind: one of ${KINDS.join(', ')}`);
   const baseUrl = str(p.base_url);
   if (!baseUrl) throw new ConfigError(`${where}.base_url: required`);
-  const t = obj(p.timeouts, `${where}.timeouts`);
-  const r = obj(p.retry, `${where}.retry`);
-  const fr = p.fetch_remote === undefined ? undefined : obj(p.fetch_remote, `${where}.fetch_remote`);
+  const t = known(obj(p.timeouts, `${where}.timeouts`), KEYS.timeouts, `${where}.timeouts`);
+  const r = known(obj(p.retry, `${where}.retry`), KEYS.retry, `${where}.retry`);
+  const fr = p.fetch_remote === undefined ? undefined : known(obj(p.fetch_remote, `${where}.fetch_remote`), KEYS.fetchRemote, `${where}.fetch_remote`);
   return {
     name,
     kind,

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { buildConfig, ConfigError, loadConfig } from '../../src/config/load-config.js';
 
 test('defaults: loopback:8080, SQLite under ./data, 32 MiB body limit, no providers', () => {
@@ -61,6 +62,34 @@ test('configuration mistakes are reported, not ignored', () => {
   assert.throws(() => buildConfig({ server: { port: 'abc' } }, {}), /server.port/);
   assert.throws(() => loadConfig({ path: '/nonexistent/switchboard.yaml', env: {} }), /not found/);
   assert.throws(() => buildConfig({ database: { writer: 'threads' } }, {}), /database.writer: one of auto, thread, inline/);
+});
+
+test('an unknown setting is an error naming it, at every level (a typo must not leave a default in place)', () => {
+  const provider = { name: 'x', kind: 'openai-chat', base_url: 'http://a' };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ aliases: { fast: 'x/m' } }, /^aliases: unknown setting \(the top level takes server, database, auth, providers, models, files, fetch\)$/],
+    [{ server: { prot: 8080 } }, /^server\.prot: unknown setting/],
+    [{ database: { file: 'a.db' } }, /^database\.file: unknown setting/],
+    [{ auth: { keys: ['k'] } }, /^auth\.keys: unknown setting/],
+    [{ auth: { api_keys: [{ key: 'k', tenat: 't' }] } }, /^auth\.api_keys\[0\]\.tenat: unknown setting/],
+    [{ files: { max_upload: 5 } }, /^files\.max_upload: unknown setting/],
+    [{ fetch: { allow: [] } }, /^fetch\.allow: unknown setting/],
+    [{ providers: [{ ...provider, 'base-url': 'http://b' }] }, /^providers\[0\]\.base-url: unknown setting/],
+    [{ providers: [{ ...provider, timeouts: { connect: 5 } }] }, /^providers\[0\]\.timeouts\.connect: unknown setting/],
+    [{ providers: [{ ...provider, retry: { retries: 5 } }] }, /^providers\[0\]\.retry\.retries: unknown setting/],
+    [{ providers: [{ ...provider, fetch_remote: { images: true } }] }, /^providers\[0\]\.fetch_remote\.images: unknown setting/],
+  ];
+  for (const [file, message] of cases) assert.throws(() => buildConfig(file, {}), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(file));
+});
+
+test("the README's configuration example is a valid file, every setting in it known", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+  const c = buildConfig(parseYaml(yaml) as Record<string, unknown>, { VLLM_API_KEY: 'v', TEAM_B_KEY: 'b' });
+  assert.equal(c.providers[0].name, 'vllm');
+  assert.deepEqual(c.aliases.fast, ['vllm/qwen3-8b']);
+  assert.equal(c.apiKeys.length, 2);
 });
 
 test('database.writer: auto by default, set by the file or SWITCHBOARD_DB_WRITER (env wins)', () => {
