@@ -17,6 +17,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { newId } from '../src/api/ids.js';
 import { openSqlite } from '../src/store/open-sqlite.js';
 import type { FinishOp } from '../src/store/sqlite-writes.js';
+import type { ThreadReply } from '../src/store/writer-thread.js';
 
 export interface LeanReference {
   url: string;
@@ -29,14 +30,18 @@ export async function startLeanReference(upstreamBaseUrl: string, dbPath: string
   const { db } = await openSqlite(dbPath); // creates the schema
   await db.destroy();
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./lean-reference-writer.ts', import.meta.url).href;
+  // Switchboard's own writer thread: its connection, its SqliteWrites, one group commit per message.
+  const entry = new URL('../src/store/writer-thread.ts', import.meta.url).href;
   const worker = new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
     { eval: true, workerData: { path: dbPath } });
 
   // Group commit: the writes of one event-loop turn go as one message; the thread answers batches in order.
   let queued: { op: FinishOp; done: () => void }[] = [];
   const sent: (() => void)[][] = [];
-  worker.on('message', () => { for (const done of sent.shift() ?? []) done(); });
+  worker.on('message', (m: ThreadReply) => {
+    if ('ready' in m) return; // batches sent before this wait in the thread's port
+    for (const done of sent.shift() ?? []) done();
+  });
   const store = (op: FinishOp, done: () => void) => {
     if (!queued.length) {
       setImmediate(() => {
