@@ -74,6 +74,11 @@ const KEYS = {
   fetchRemote: ['image', 'file'],
 } as const;
 
+/** A mapping section (absent: empty) that holds only `keys`; `where` names it in errors. */
+function section(v: unknown, keys: readonly string[], where: string): Record<string, unknown> {
+  return known(obj(v, where), keys, where);
+}
+
 /** `o` with only `keys` allowed; `where` names the section in the error (`''` for the top level). */
 function known(o: Record<string, unknown>, keys: readonly string[], where: string): Record<string, unknown> {
   for (const k of Object.keys(o)) {
@@ -87,11 +92,11 @@ function known(o: Record<string, unknown>, keys: readonly string[], where: strin
 
 export function buildConfig(file: Record<string, unknown>, env: Env, overrides: Partial<Config> = {}): Config {
   known(file, KEYS.top, '');
-  const server = known(obj(file.server, 'server'), KEYS.server, 'server');
-  const database = known(obj(file.database, 'database'), KEYS.database, 'database');
-  const auth = known(obj(file.auth, 'auth'), KEYS.auth, 'auth');
-  const files = known(obj(file.files, 'files'), KEYS.files, 'files');
-  const fetchCfg = known(obj(file.fetch, 'fetch'), KEYS.fetch, 'fetch');
+  const server = section(file.server, KEYS.server, 'server');
+  const database = section(file.database, KEYS.database, 'database');
+  const auth = section(file.auth, KEYS.auth, 'auth');
+  const files = section(file.files, KEYS.files, 'files');
+  const fetchCfg = section(file.fetch, KEYS.fetch, 'fetch');
 
   const providers = (arr(file.providers, 'providers')).map((p, i) => providerFromYaml(obj(p, `providers[${i}]`), env, i));
   addEnvProvider(providers, env, 'openai', 'openai', 'OPENAI', 'https://api.openai.com/v1');
@@ -114,7 +119,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
   (arr(auth.api_keys, 'auth.api_keys')).forEach((k, i) => {
     if (typeof k === 'string') apiKeys.push({ key: k, tenant: 'default', id: `key_${i}` });
     else {
-      const o = known(obj(k, `auth.api_keys[${i}]`), KEYS.apiKey, `auth.api_keys[${i}]`);
+      const o = section(k, KEYS.apiKey, `auth.api_keys[${i}]`);
       apiKeys.push({ key: resolveSecret(o, env, `auth.api_keys[${i}]`), tenant: String(o.tenant ?? o.project ?? 'default'), id: String(o.id ?? `key_${i}`) });
     }
   });
@@ -157,9 +162,9 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
   if (!kind || !KINDS.includes(kind)) throw new ConfigError(`${where}.kind: one of ${KINDS.join(', ')}`);
   const baseUrl = str(p.base_url);
   if (!baseUrl) throw new ConfigError(`${where}.base_url: required`);
-  const t = known(obj(p.timeouts, `${where}.timeouts`), KEYS.timeouts, `${where}.timeouts`);
-  const r = known(obj(p.retry, `${where}.retry`), KEYS.retry, `${where}.retry`);
-  const fr = p.fetch_remote === undefined ? undefined : known(obj(p.fetch_remote, `${where}.fetch_remote`), KEYS.fetchRemote, `${where}.fetch_remote`);
+  const t = section(p.timeouts, KEYS.timeouts, `${where}.timeouts`);
+  const r = section(p.retry, KEYS.retry, `${where}.retry`);
+  const fr = p.fetch_remote === undefined ? undefined : section(p.fetch_remote, KEYS.fetchRemote, `${where}.fetch_remote`);
   return {
     name,
     kind,
