@@ -6,13 +6,13 @@
  *
  * So, in `auto` mode, writes queued during one event-loop turn are a batch, and a batch of more than one write
  * goes to the thread; a write alone commits on the main connection at once, as InThreadWriter does. Measured
- * on the bench box (2 vCPUs, bench/README.md), in alternated A/B runs under load: batches of streamed
- * responses gave the event loop ~10–25 % less work per request; batches of small non-streamed ones ~9 % less
- * and +7 % requests per second. (A first version also required 24 KiB per batch, from a measurement that
- * showed no gain for small batches; later A/B runs, medians of 12 rounds, did.) `thread` mode sends every
- * batch, a lone write too. One batch is in flight at a time and the two connections never write at
- * once, so neither waits on the other's lock. Reads stay on the main connection; in WAL mode they see each
- * commit as soon as its reply has arrived, which is before any caller hears of it.
+ * on the bench box (2 vCPUs, bench/README.md) on four fresh process pairs under load: the event loop does
+ * ~10 % less work per request than with `inline`, for the same requests per second there — that box's other
+ * core runs the load generator and the fake provider, so the work moved is not free. Where the gateway has a
+ * core to spare, it is. `thread` mode sends every batch, a lone write too. One batch is in flight at a time
+ * and the two connections never write at once, so neither waits on the other's lock. Reads stay on the main
+ * connection; in WAL mode they see each commit as soon as its reply has arrived, which is before any caller
+ * hears of it.
  *
  * Until the thread has opened its connection (it loads in the background at start-up), and after it has died,
  * every batch commits on the main connection. A batch the thread held when it died has an unknown fate, so its
