@@ -44,3 +44,8 @@ export function round(x: number, digits = 1): number {
 export function now(): bigint {
   return process.hrtime.bigint();
 }
+
+/** The median of plain numbers (upper median for an even count, as rank() takes it). */
+export function median(xs: number[]): number {
+  return rank([...xs].sort((a, b) => a - b), 50);
+}

@@ -44,7 +44,10 @@ export async function startServer(
   const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
   sweep.unref();
   const service = new ResponsesService(store, registry, { files, fetcher });
-  const server = createApp({ service, auth, registry, store, files, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs });
+  const server = createApp({
+    service, auth, registry, store, files, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
+    health: () => ({ store: { writer: writer.status() } }),
+  });
   server.keepAliveTimeout = 65_000;
 
   let host = config.host;

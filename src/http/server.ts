@@ -19,6 +19,8 @@ export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   registry: ProviderRegistry;
   store: ResponseStore;
   log: (line: Record<string, unknown>) => void;
+  /** Extra fields for `GET /health` (where store commits run). */
+  health?: () => Record<string, unknown>;
 }
 
 type Handler = (deps: AppDeps, ctx: import('../store/request-context.js').RequestContext, m: string[], url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -80,7 +82,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
     const url = q < 0 ? NO_QUERY : new URL(target, 'http://switchboard');
     const path = (q < 0 ? target : url.pathname).replace(/\/+$/, '') || '/';
     if (path === '/health' || path === '/healthz') {
-      sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 200, { status: 'ok', ...deps.health?.() });
       return;
     }
     const routePath = path.replace(VERSION_PREFIX, '');

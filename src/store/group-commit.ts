@@ -86,10 +86,15 @@ export class TurnBatcher<J> {
 interface Job { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 export class GroupCommit {
+  /** Writes handed to a commit so far (diagnostics). */
+  committed = 0;
   private readonly batches: TurnBatcher<Job>;
 
   constructor(db: BetterSqlite3.Database) {
-    this.batches = new TurnBatcher(db, (jobs) => commitJobs(db, jobs, (j) => j.run()));
+    this.batches = new TurnBatcher(db, (jobs) => {
+      this.committed += jobs.length;
+      commitJobs(db, jobs, (j) => j.run());
+    });
   }
 
   run<T>(write: () => T): Promise<T> {

@@ -11,6 +11,16 @@ export interface Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   close(): Promise<void>;
+  /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
+  status(): WriterStatus;
+}
+
+export interface WriterStatus {
+  mode: 'inline' | 'auto' | 'thread';
+  /** The writer thread's state; null when there is none (inline). */
+  thread: 'loading' | 'ready' | 'stopped' | null;
+  /** Writes committed on the main thread and on the writer thread since start. */
+  commits: { main: number; thread: number };
 }
 
 export class InThreadWriter implements Writer {
@@ -29,4 +39,8 @@ export class InThreadWriter implements Writer {
   }
 
   async close(): Promise<void> {}
+
+  status(): WriterStatus {
+    return { mode: 'inline', thread: null, commits: { main: this.commits.committed, thread: 0 } };
+  }
 }

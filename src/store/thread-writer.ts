@@ -21,13 +21,32 @@
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { commitJobs, TurnBatcher } from './group-commit.js';
-import type { Writer } from './sqlite-writer.js';
+import type { Writer, WriterStatus } from './sqlite-writer.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
 
 interface Job { op: WriteOp; resolve: (v: any) => void; reject: (e: unknown) => void }
 
 export type WriterMode = 'auto' | 'thread';
+
+/**
+ * The thread's module sits beside this one, in the same form: `dist/store/writer-thread.js` in the compiled
+ * build (`npm start`), `src/store/writer-thread.ts` when the sources run through tsx (tests, `npm run dev`), where
+ * the thread registers tsx before it imports the module. Hard-wiring the `.ts` path once made the compiled build
+ * lose its thread without a word: every commit silently ran on the main thread.
+ */
+export function writerThreadEntry(moduleUrl: string = import.meta.url): { url: URL; typescript: boolean } {
+  const typescript = moduleUrl.endsWith('.ts');
+  return { url: new URL(typescript ? './writer-thread.ts' : './writer-thread.js', moduleUrl), typescript };
+}
+
+function startWriterThread(path: string): Worker {
+  const entry = writerThreadEntry();
+  if (!entry.typescript) return new Worker(entry.url, { workerData: { path } });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: { path } });
+}
 
 /** In `auto` mode: a lone write is cheaper done here than handed over and answers sooner. */
 function worthHandingOver(jobs: Job[]): boolean {
@@ -48,11 +67,7 @@ export class ThreadWriter implements Writer {
   constructor(private readonly db: BetterSqlite3.Database, path: string, private readonly mode: WriterMode, onStop: (why: string) => void = () => {}) {
     this.writes = new SqliteWrites(db);
     this.batches = new TurnBatcher(db, (jobs) => this.dispatch(jobs), () => this.inFlight !== null);
-    // The sources are TypeScript, run through tsx: the thread registers it before it imports its module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./writer-thread.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-    this.worker = new Worker(boot, { eval: true, workerData: { path } });
+    this.worker = startWriterThread(path);
     this.worker.unref();
     this.worker.on('message', (m: ThreadReply) => this.onReply(m));
     const stop = (why: string) => {
@@ -80,6 +95,14 @@ export class ThreadWriter implements Writer {
     this.worker.ref();
     this.worker.postMessage('close');
     await exited;
+  }
+
+  status(): WriterStatus {
+    return {
+      mode: this.mode,
+      thread: this.stopped !== null ? 'stopped' : this.ready ? 'ready' : 'loading',
+      commits: { main: this.stats.inline, thread: this.stats.threaded },
+    };
   }
 
   private dispatch(jobs: Job[]) {
