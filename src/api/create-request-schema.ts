@@ -105,7 +105,7 @@ const PARSE_OPTIONS = { error: describeIssue };
 export function parseCreateParams(body: unknown): CreateParams {
   checkJsonDepth(body);
   const result = compiledSchema.safeParse(body, PARSE_OPTIONS);
-  const extra = [reasoningEffortConflict(body), nothingToAnswer(body)].filter((p): p is Problem => !!p);
+  const extra = [reasoningEffortConflict(body), nothingToAnswer(body), protoMetadataKey(body)].filter((p): p is Problem => !!p);
   if (!result.success) throw toValidationError(result.error.issues, body, extra);
   if (extra.length) throw toValidationError([], body, extra);
   const params = result.data as CreateParams;
@@ -129,6 +129,15 @@ function nothingToAnswer(body: unknown): Problem | undefined {
     code: 'missing_required_parameter',
     text: `${what}: give the model something to answer, or continue a response with 'previous_response_id'.`,
   };
+}
+
+/**
+ * Parsing drops a `__proto__` key from a record (it would set the object's prototype): for `metadata`, which is
+ * stored and echoed, say so rather than lose the client's key silently.
+ */
+function protoMetadataKey(body: unknown): Problem | undefined {
+  if (!isRecord(body) || !isRecord(body.metadata) || !Object.hasOwn(body.metadata, '__proto__')) return undefined;
+  return problem(['metadata', '__proto__'], 'invalid_value', 'a metadata key cannot be named __proto__');
 }
 
 /** Top-level `reasoning_effort` is an alias of `reasoning.effort`; both set to different values is ambiguous. */

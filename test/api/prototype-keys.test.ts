@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseCreateParams } from '../../src/api/create-request-schema.js';
 import { ApiError } from '../../src/api/errors.js';
 import { mediaType } from '../../src/content/resolve-content.js';
 import { convertToolParameters } from '../../src/providers/gemini/convert-json-schema.js';
@@ -40,5 +41,11 @@ describe("client strings that are Object.prototype's keys", () => {
     const props = out.properties as Record<string, Record<string, unknown>>;
     assert.equal(props.a.type, undefined);
     for (const k of ['b', 'c', 'd']) assert.match(String(props[k].description), /Unresolvable schema reference/, k);
+  });
+
+  it('a metadata key named __proto__ is refused, not silently lost', () => {
+    const body = JSON.parse('{"model": "m", "input": "hi", "metadata": {"__proto__": "x", "constructor": "y"}}');
+    assert.throws(() => parseCreateParams(body), (e: unknown) => e instanceof ApiError && e.status === 400 && e.param === 'metadata.__proto__');
+    assert.deepEqual(parseCreateParams({ model: 'm', input: 'hi', metadata: { constructor: 'y', toString: 'z' } }).metadata, { constructor: 'y', toString: 'z' });
   });
 });
