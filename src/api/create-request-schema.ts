@@ -13,6 +13,8 @@
 import { z } from 'zod';
 import type { CreateParams } from './create-params.js';
 import { inputSchema } from './item-schemas.js';
+import { checkJsonDepth } from './json-depth.js';
+import { checkRequestSchemas } from './request-json-schemas.js';
 import { toolChoiceSchema, toolSchema } from './tool-schemas.js';
 import { describeIssue, problem, toValidationError, type Problem } from './validation-error.js';
 
@@ -101,11 +103,41 @@ const PARSE_OPTIONS = { error: describeIssue };
 
 /** Throws `ApiError` 400 (`invalid_request_error`) listing every problem; returns the body as CreateParams. */
 export function parseCreateParams(body: unknown): CreateParams {
+  checkJsonDepth(body);
   const result = compiledSchema.safeParse(body, PARSE_OPTIONS);
-  const conflict = reasoningEffortConflict(body);
-  if (!result.success) throw toValidationError(result.error.issues, body, conflict ? [conflict] : []);
-  if (conflict) throw toValidationError([], body, [conflict]);
-  return mergeReasoningEffort(result.data as CreateParams);
+  const extra = [reasoningEffortConflict(body), nothingToAnswer(body), protoMetadataKey(body)].filter((p): p is Problem => !!p);
+  if (!result.success) throw toValidationError(result.error.issues, body, extra);
+  if (extra.length) throw toValidationError([], body, extra);
+  const params = result.data as CreateParams;
+  checkRequestSchemas(params);
+  return mergeReasoningEffort(params);
+}
+
+/**
+ * A create needs something for the model to answer: `input`, or a context to continue (`previous_response_id`,
+ * `conversation`, a stored `prompt`). Without any, the upstream call would carry an empty conversation.
+ */
+function nothingToAnswer(body: unknown): Problem | undefined {
+  if (!isRecord(body)) return undefined;
+  const input = body.input;
+  const empty = input === undefined || input === null || (Array.isArray(input) && input.length === 0);
+  if (!empty) return undefined;
+  if ([body.previous_response_id, body.conversation, body.prompt].some((v) => v !== undefined && v !== null)) return undefined;
+  const what = Array.isArray(input) ? `'input' is empty` : `Missing required parameter: 'input'`;
+  return {
+    path: ['input'],
+    code: 'missing_required_parameter',
+    text: `${what}: give the model something to answer, or continue a response with 'previous_response_id'.`,
+  };
+}
+
+/**
+ * Parsing drops a `__proto__` key from a record (it would set the object's prototype): for `metadata`, which is
+ * stored and echoed, say so rather than lose the client's key silently.
+ */
+function protoMetadataKey(body: unknown): Problem | undefined {
+  if (!isRecord(body) || !isRecord(body.metadata) || !Object.hasOwn(body.metadata, '__proto__')) return undefined;
+  return problem(['metadata', '__proto__'], 'invalid_value', 'a metadata key cannot be named __proto__');
 }
 
 /** Top-level `reasoning_effort` is an alias of `reasoning.effort`; both set to different values is ambiguous. */

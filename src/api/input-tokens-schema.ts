@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import type { CreateParams } from './create-params.js';
 import { requestSchema } from './create-request-schema.js';
+import { checkJsonDepth } from './json-depth.js';
+import { checkRequestSchemas } from './request-json-schemas.js';
 import { describeIssue, toValidationError } from './validation-error.js';
 
 // The create request's own field schemas (strict, like create): one definition of each field.
@@ -25,7 +27,9 @@ const PARSE_OPTIONS = { error: describeIssue };
 
 /** Throws `ApiError` 400 (`invalid_request_error`) listing every problem, exactly as create does. */
 export function parseInputTokensParams(body: unknown): InputTokensParams {
+  checkJsonDepth(body);
   const result = inputTokensSchema.safeParse(body, PARSE_OPTIONS);
   if (!result.success) throw toValidationError(result.error.issues, body);
+  checkRequestSchemas(result.data as InputTokensParams);
   return result.data as InputTokensParams;
 }

@@ -197,5 +197,7 @@ const EXTENSIONS: Record<string, string> = {
 
 function byExtension(filename: string): string | null {
   const dot = filename.lastIndexOf('.');
-  return dot < 0 ? null : EXTENSIONS[filename.slice(dot + 1).toLowerCase()] ?? null;
+  const ext = filename.slice(dot + 1).toLowerCase();
+  // Own keys only: a client's file may well be named `x.constructor`.
+  return dot >= 0 && Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext] : null;
 }

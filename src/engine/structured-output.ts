@@ -1,24 +1,12 @@
 /**
  * Structured outputs, checked on every provider: the final message text of a response whose `text.format` is
  * `json_schema` (or `json_object`) must parse and validate, whatever the vendor promised. Schemas are compiled
- * once (ajv) and cached by their JSON text.
+ * once, at validation (api/json-schema-compiler.ts), which refused any that cannot compile.
  */
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import type { TextFormat } from '../api/create-params.js';
 import type { Item } from '../api/items.js';
-
-// ajv and ajv-formats are CommonJS; their ESM typings do not survive NodeNext interop, so load them plainly.
-const require = createRequire(import.meta.url);
-const Ajv = require('ajv') as typeof import('ajv').default;
-const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
-
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-addFormats(ajv);
-
-const CACHE_LIMIT = 512;
-const compiled = new Map<string, ValidateFunction>();
+import { compileOutputSchema } from '../api/json-schema-compiler.js';
 
 export type StructuredCheck = { ok: true } | { ok: false; errors: string };
 
@@ -53,24 +41,14 @@ export function checkStructuredOutput(format: Extract<TextFormat, { type: 'json_
   }
   let validate: ValidateFunction;
   try {
-    validate = validatorFor(format.schema);
+    validate = compileOutputSchema(format.schema);
   } catch (err) {
-    // An uncompilable schema is the client's problem, but it was accepted upstream: report it, don't crash.
+    // Validation refused schemas that cannot compile; should one slip through, report it rather than crash.
     return { ok: false, errors: `the schema could not be compiled (${err instanceof Error ? err.message : String(err)})` };
   }
   if (validate(value)) return { ok: true };
   const errors = (validate.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
   return { ok: false, errors: errors.join('; ') };
-}
-
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  const key = createHash('sha256').update(JSON.stringify(schema)).digest('base64');
-  const cached = compiled.get(key);
-  if (cached) return cached;
-  const v = ajv.compile(schema);
-  if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
-  compiled.set(key, v);
-  return v;
 }
 
 /** The message asking the model to correct itself, appended after its invalid answer. */

@@ -15,6 +15,7 @@ export interface ResponsesRouteDeps {
   service: ResponsesService;
   bodyLimitBytes: number;
   keepAliveMs: number;
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
@@ -22,6 +23,10 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   const run = await deps.service.begin(ctx, params, clientGone(res));
   const headers: Record<string, string> = {};
   if (run.dropped.length) headers['x-switchboard-dropped-params'] = run.dropped.join(',');
+  if (run.omitted.length) {
+    headers['x-switchboard-omitted-tools'] = run.omitted.join(',');
+    deps.log?.({ level: 'debug', request_id: ctx.requestId, msg: 'hosted tools left out: the provider cannot run them', model: run.response.model, tools: run.omitted });
+  }
   const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
 
   if (params.stream) {

@@ -59,7 +59,8 @@ export class ProviderRegistry {
   resolve(model: string): readonly Route[] {
     let routes = this.resolved.get(model);
     if (!routes) {
-      const targets = this.config.aliases[model] ?? [model];
+      // Own keys only: a model named `constructor` or `__proto__` is a model string, not Object.prototype's.
+      const targets = Object.hasOwn(this.config.aliases, model) ? this.config.aliases[model] : [model];
       routes = targets.map((t) => this.route(t, model)); // throws model_not_found: nothing is remembered
       if (this.resolved.size >= 1024) this.resolved.clear();
       this.resolved.set(model, routes);

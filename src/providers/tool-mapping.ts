@@ -41,7 +41,9 @@ const CUSTOM_INPUT_SCHEMA = {
 
 /**
  * Flattens function, namespace and custom tools. Any other tool type (web_search, file_search, mcp…) is a
- * hosted tool the vendor cannot run: 400 `unsupported_parameter` naming it, or dropped when `dropUnsupported`.
+ * hosted tool the vendor cannot run: the service leaves those out before a request reaches an adapter
+ * (responses/hosted-tools.ts); one that arrives anyway is a 400 `unsupported_parameter` naming it, or dropped
+ * when `dropUnsupported`.
  */
 export function flattenTools(tools: Tool[] | null | undefined, dropUnsupported: boolean, provider: string): FlattenedTools {
   const out: FlattenedTools = { functions: [], origins: new Map(), dropped: [] };

@@ -34,7 +34,7 @@ function normalizeItem(raw: Item): Item {
     }
     item.status ??= 'completed';
   }
-  if (item.id === undefined || item.id === null) item.id = newId(ID_PREFIX[item.type] ?? 'item');
+  if (item.id === undefined || item.id === null) item.id = newId(Object.hasOwn(ID_PREFIX, item.type) ? ID_PREFIX[item.type] : 'item');
   return item;
 }
 

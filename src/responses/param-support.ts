@@ -2,11 +2,13 @@
  * "A parameter the chosen provider cannot honour is never silently dropped": every request field that is set
  * (and not at its neutral default) must be handled by Switchboard itself or honoured by the provider; anything
  * else is a 400 `unsupported_parameter`, or — for providers configured `drop_unsupported: true` — removed and
- * reported in the `x-switchboard-dropped-params` response header.
+ * reported in the `x-switchboard-dropped-params` response header. Hosted tools a provider cannot run are another
+ * matter (hosted-tools.ts): offered ones are left out, whatever `drop_unsupported` says.
  */
 import { ApiError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import type { Provider } from '../providers/types.js';
+import { leaveOutUnrunnableTools } from './hosted-tools.js';
 
 /** Fields Switchboard itself acts on, whatever the provider. */
 export const SERVICE_PARAMS: ReadonlySet<string> = new Set([
@@ -45,15 +47,22 @@ const NOT_YET: Record<string, string> = {
   context_management: 'context_management is not supported yet.',
 };
 
-/** Returns the params to send (dropped fields removed) and the names dropped. Throws on the first unsupported field. */
-export function checkParamSupport(params: CreateParams, provider: Provider, dropUnsupported: boolean): { params: CreateParams; dropped: string[] } {
+/**
+ * Returns the params to send (dropped fields and left-out hosted tools removed), the names dropped and the
+ * hosted tool types left out (hosted-tools.ts). Throws on the first unsupported field.
+ */
+export function checkParamSupport(
+  params: CreateParams,
+  provider: Provider,
+  dropUnsupported: boolean,
+): { params: CreateParams; dropped: string[]; omitted: string[] } {
   const dropped: string[] = [];
   let out = params;
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || SERVICE_PARAMS.has(key)) continue;
-    if (NEUTRAL[key]?.(value)) continue;
+    if (Object.hasOwn(NEUTRAL, key) && NEUTRAL[key](value)) continue;
     if (provider.supportedParams.has(key)) continue;
-    if (NOT_YET[key]) throw new ApiError(400, NOT_YET[key], { param: key, code: 'unsupported_parameter' });
+    if (Object.hasOwn(NOT_YET, key)) throw new ApiError(400, NOT_YET[key], { param: key, code: 'unsupported_parameter' });
     if (dropUnsupported) {
       if (out === params) out = { ...params };
       delete (out as unknown as Record<string, unknown>)[key];
@@ -64,30 +73,6 @@ export function checkParamSupport(params: CreateParams, provider: Provider, drop
       param: key, code: 'unsupported_parameter',
     });
   }
-  return filterTools(out, provider, dropUnsupported, dropped);
-}
-
-/** Hosted tool types a function-calling provider cannot run: 400 at `tools[i].type`, or dropped and reported. */
-function filterTools(params: CreateParams, provider: Provider, dropUnsupported: boolean, dropped: string[]) {
-  const allowed = provider.supportedToolTypes;
-  if (!allowed || !params.tools?.length) return { params, dropped };
-  const keep = [];
-  for (const [i, tool] of params.tools.entries()) {
-    if (allowed.has(tool.type)) {
-      keep.push(tool);
-      continue;
-    }
-    if (!dropUnsupported) {
-      throw new ApiError(400, `Tool type '${tool.type}' is not supported by provider '${provider.name}' (kind ${provider.kind}).`, {
-        param: `tools[${i}].type`, code: 'unsupported_parameter',
-      });
-    }
-    dropped.push(`tools[${i}]:${tool.type}`);
-  }
-  if (keep.length === params.tools.length) return { params, dropped };
-  const choice = params.tool_choice;
-  const choiceType = choice && typeof choice === 'object' ? choice.type : null;
-  const choiceDropped = choiceType !== null && !['function', 'custom', 'allowed_tools'].includes(choiceType);
-  if (choiceDropped) dropped.push('tool_choice');
-  return { params: { ...params, tools: keep, ...(choiceDropped ? { tool_choice: null } : {}) }, dropped };
+  const offered = leaveOutUnrunnableTools(out, provider, dropUnsupported);
+  return { params: offered.params, dropped: [...dropped, ...offered.dropped], omitted: offered.omitted };
 }

@@ -31,6 +31,8 @@ export interface Run {
   readonly response: ResponseObject;
   /** Parameters dropped because the provider is configured `drop_unsupported`. */
   readonly dropped: string[];
+  /** Hosted tool types the answering provider could not run, left out of what its model saw. */
+  readonly omitted: string[];
   /**
    * Runs the turn. For a streamed request `onEvent` sees every event in order; the terminal event is delivered
    * only after the response is committed to the store, so a client that chains on it never races the write.
@@ -129,6 +131,7 @@ export class ResponsesService {
     return {
       response,
       dropped: route.dropped,
+      omitted: route.omitted,
       async execute(onEvent, hooks) {
         // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
         // reads events, so the builder makes none (only the Response).
@@ -191,7 +194,7 @@ export class ResponsesService {
     for (const route of this.registry.resolve(params.model)) {
       try {
         const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported);
-        prepared.push({ ...route, params: checked.params, dropped: checked.dropped });
+        prepared.push({ ...route, ...checked });
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         firstError ??= err;

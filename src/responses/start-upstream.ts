@@ -16,6 +16,8 @@ export interface PreparedRoute extends Route {
   /** The request fields after the provider's support check (dropped ones removed). */
   params: CreateParams;
   dropped: string[];
+  /** Hosted tool types left out because neither the provider nor Switchboard runs them (hosted-tools.ts). */
+  omitted: string[];
 }
 
 export interface Started {

@@ -267,18 +267,19 @@ describe('parseCreateParams: bodies real clients send', () => {
 
   it('accepts the sampling extras other vendors take, and keeps a `stop` string as given', () => {
     const body = {
-      model: 'm', seed: -7, stop: 'END', top_k: 40, repetition_penalty: 1.1, max_tool_calls: 3, user: 'u',
+      model: 'm', input: 'hi', seed: -7, stop: 'END', top_k: 40, repetition_penalty: 1.1, max_tool_calls: 3, user: 'u',
       safeguards: { pii: { mode: 'redact' } }, stream_options: { include_usage: true },
     };
     assert.deepEqual(parseCreateParams(structuredClone(body)), body);
-    assert.deepEqual(parseCreateParams({ model: 'm', stop: ['a', 'b', 'c', 'd'] }).stop, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(parseCreateParams({ model: 'm', input: 'hi', stop: ['a', 'b', 'c', 'd'] }).stop, ['a', 'b', 'c', 'd']);
   });
 
   it('treats null as not set for every optional parameter', () => {
-    const optional = Object.keys(sdkBody()).filter((k) => k !== 'model');
+    // `input` stays: a body with nothing to answer is refused (tested below).
+    const optional = Object.keys(sdkBody()).filter((k) => k !== 'model' && k !== 'input');
     const extras = ['seed', 'stop', 'top_k', 'repetition_penalty', 'reasoning_effort', 'client_metadata', 'safeguards',
       'presence_penalty', 'frequency_penalty'];
-    const body: Record<string, unknown> = { model: 'm' };
+    const body: Record<string, unknown> = { model: 'm', input: 'hi' };
     for (const k of [...optional, ...extras]) body[k] = null;
     const parsed = parseCreateParams(body) as unknown as Record<string, unknown>;
     assert.equal(parsed.model, 'm');
@@ -323,22 +324,22 @@ describe('parseCreateParams: bodies real clients send', () => {
       { type: 'shell' },
     ];
     for (const tool_choice of choices) {
-      assert.deepEqual(parseCreateParams({ model: 'm', tool_choice }).tool_choice, tool_choice);
+      assert.deepEqual(parseCreateParams({ model: 'm', input: 'hi', tool_choice }).tool_choice, tool_choice);
     }
   });
 });
 
 describe('parseCreateParams: merging reasoning_effort', () => {
   it('moves top-level reasoning_effort into reasoning.effort, keeping other reasoning fields', () => {
-    const parsed = parseCreateParams({ model: 'm', reasoning_effort: 'high', reasoning: { summary: 'auto' } });
+    const parsed = parseCreateParams({ model: 'm', input: 'hi', reasoning_effort: 'high', reasoning: { summary: 'auto' } });
     assert.deepEqual(parsed.reasoning, { summary: 'auto', effort: 'high' });
     assert.equal('reasoning_effort' in parsed, false);
-    assert.deepEqual(parseCreateParams({ model: 'm', reasoning_effort: 'none' }).reasoning, { effort: 'none' });
-    assert.deepEqual(parseCreateParams({ model: 'm', reasoning_effort: 'low', reasoning: null }).reasoning, { effort: 'low' });
+    assert.deepEqual(parseCreateParams({ model: 'm', input: 'hi', reasoning_effort: 'none' }).reasoning, { effort: 'none' });
+    assert.deepEqual(parseCreateParams({ model: 'm', input: 'hi', reasoning_effort: 'low', reasoning: null }).reasoning, { effort: 'low' });
   });
 
   it('accepts the alias and reasoning.effort when they agree', () => {
-    const parsed = parseCreateParams({ model: 'm', reasoning_effort: 'low', reasoning: { effort: 'low' } });
+    const parsed = parseCreateParams({ model: 'm', input: 'hi', reasoning_effort: 'low', reasoning: { effort: 'low' } });
     assert.deepEqual(parsed.reasoning, { effort: 'low' });
   });
 
@@ -350,7 +351,7 @@ describe('parseCreateParams: merging reasoning_effort', () => {
   });
 
   it('rejects an unknown effort', () => {
-    const err = reject({ model: 'm', reasoning_effort: 'extreme' });
+    const err = reject({ model: 'm', input: 'hi', reasoning_effort: 'extreme' });
     assert.equal(err.param, 'reasoning_effort');
     assert.equal(err.code, 'invalid_value');
     assert.match(err.message, /^Invalid 'reasoning_effort': expected one of none, minimal, low, medium, high, xhigh, got 'extreme'\.$/);
@@ -472,7 +473,7 @@ describe('parseCreateParams: errors', () => {
   });
 
   it('rejects an unknown tool type at tools[i].type', () => {
-    const err = reject({ model: 'm', tools: [{ type: 'function', name: 'ok' }, { type: 'teleport' }] });
+    const err = reject({ model: 'm', input: 'hi', tools: [{ type: 'function', name: 'ok' }, { type: 'teleport' }] });
     assert.equal(err.param, 'tools[1].type');
     assert.equal(err.code, 'invalid_value');
     assert.match(err.message, /^Invalid 'tools\[1\]\.type': expected one of function, custom, namespace, web_search, .*got 'teleport'\.$/);

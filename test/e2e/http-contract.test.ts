@@ -72,9 +72,10 @@ describe('request errors use the OpenAI envelope', () => {
   });
   test('a parameter the provider cannot honour → 400 unsupported_parameter', async () => {
     await expectError(await sb.post('/v1/responses', { model: 'vllm/m', input: 'x', truncation: 'auto' }), 400, 'unsupported_parameter', 'truncation');
+    // A hosted tool merely offered is left out (hosted-tools.test.ts); one the request forces is refused.
     await expectError(await sb.post('/v1/responses', {
-      model: 'vllm/m', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }],
-    }), 400, 'unsupported_parameter', 'tools[0].type');
+      model: 'vllm/m', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }], tool_choice: { type: 'file_search' },
+    }), 400, 'unsupported_parameter', 'tool_choice');
   });
   test('nothing is stored for a rejected request', async () => {
     const before = await sb.db.selectFrom('responses').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -197,8 +197,15 @@ describe('errors', () => {
     assert.equal(err.status, 400);
     assert.equal(err.code, 'unsupported_parameter');
     assert.equal(err.param, 'conversation');
-    const hosted = await apiError(client.responses.inputTokens.count({ model: 'claude/claude-sonnet-4-5', input: 'x', tools: [{ type: 'web_search' }] }));
-    assert.equal(hosted.param, 'tools[0].type');
+    const hosted = await apiError(client.responses.inputTokens.count({
+      model: 'claude/claude-sonnet-4-5', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } as any,
+    }));
+    assert.equal(hosted.param, 'tool_choice');
+    // Merely offered, a hosted tool the provider cannot run is left out of the count, as create leaves it out.
+    const offered = await client.responses.inputTokens.count({ model: 'claude/claude-sonnet-4-5', input: 'x', tools: [WEATHER, { type: 'web_search' }] });
+    const plain = await client.responses.inputTokens.count({ model: 'claude/claude-sonnet-4-5', input: 'x', tools: [WEATHER] });
+    assert.equal(offered.input_tokens, plain.input_tokens);
+    assert.deepEqual(anthropic.received.at(-2)!.body.tools, anthropic.received.at(-1)!.body.tools);
   });
 
   test('an upstream failure maps like a create: 401 upstream → 502 upstream_auth_error', async () => {

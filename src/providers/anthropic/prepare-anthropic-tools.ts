@@ -4,7 +4,7 @@
  * | Responses                                  | Anthropic                                                  |
  * |--------------------------------------------|------------------------------------------------------------|
  * | function / namespace / custom tools        | {name, description, input_schema} via flattenTools         |
- * | hosted tools (web_search, mcp, …)           | 400 unsupported_parameter (dropped with dropUnsupported)   |
+ * | hosted tools (web_search, mcp, …)           | left out by the service (responses/hosted-tools.ts)       |
  * | function `strict`                          | not forwarded: Anthropic strict tool use exists only on     |
  * |                                            | some models and has its own schema limits                  |
  * | tool_choice 'auto'                         | {type:'auto'}                                              |

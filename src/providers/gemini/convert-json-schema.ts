@@ -43,6 +43,11 @@ const FORMATS: Record<string, ReadonlySet<string>> = {
   number: new Set(['float', 'double']),
 };
 
+/** Schema keywords come from clients: `type: "constructor"` must not find Object.prototype's. */
+function own<V>(table: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const MAX_DEPTH = 32;
 
 /** The `parameters` of a function declaration, or undefined when the function takes none. */
@@ -71,7 +76,7 @@ class Converter {
       const target = resolvePointer(this.root, ref);
       if (refStack.includes(ref)) {
         // The Schema subset has no references: a recursive structure is cut here, keeping its type.
-        const type = typeof target?.type === 'string' ? TYPE_NAMES[target.type] : undefined;
+        const type = typeof target?.type === 'string' ? own(TYPE_NAMES, target.type) : undefined;
         return withAnnotations({ ...(type ? { type } : {}), description: `Recursive structure (same schema as ${ref}).` }, siblings);
       }
       if (!target) return withAnnotations({ description: `Unresolvable schema reference ${ref}.` }, siblings);
@@ -97,12 +102,13 @@ class Converter {
 
     const type = types[0];
     const out: Json = {};
-    if (type && TYPE_NAMES[type]) out.type = TYPE_NAMES[type];
+    const typeName = type ? own(TYPE_NAMES, type) : undefined;
+    if (typeName) out.type = typeName;
     copyAnnotations(out, s);
     if (nullable) out.nullable = true;
 
     if (typeof s.format === 'string') {
-      if (type && FORMATS[type]?.has(s.format)) out.format = s.format;
+      if (type && own(FORMATS, type)?.has(s.format)) out.format = s.format;
       else note(out, `Format: ${s.format}.`);
     }
 
@@ -257,8 +263,14 @@ function resolvePointer(root: Json, ref: string): Json | null {
   if (path === '' || path === '/') return root;
   let node: unknown = root;
   for (const raw of path.replace(/^\//, '').split('/')) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!isObject(node) && !Array.isArray(node)) return null;
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return null; // malformed percent-encoding: a reference to nothing
+    }
+    // Own keys only: `#/constructor` or `#/__proto__` names nothing in the client's schema.
+    if ((!isObject(node) && !Array.isArray(node)) || !Object.hasOwn(node, key)) return null;
     node = (node as Record<string, unknown>)[key];
   }
   return isObject(node) ? node : null;

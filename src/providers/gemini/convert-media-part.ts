@@ -36,7 +36,8 @@ export function guessMimeType(nameOrUrl: string, fallback: string): string {
     /* a bare filename */
   }
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
-  return (ext && MIME_BY_EXTENSION[ext]) || fallback;
+  // Own keys only: a client's URL may well end in `.constructor`.
+  return (ext && Object.hasOwn(MIME_BY_EXTENSION, ext) && MIME_BY_EXTENSION[ext]) || fallback;
 }
 
 /** A data URL as Gemini's inlineData (octet-stream when the URL names no type). */

@@ -9,7 +9,7 @@
  * | {type:function/custom, name}            | mode ANY, allowedFunctionNames [flat name]                    |
  * | {type:allowed_tools, mode:auto}         | declarations restricted to the allowed ones, mode AUTO        |
  * | {type:allowed_tools, mode:required}     | mode ANY, allowedFunctionNames [allowed flat names]           |
- * | hosted tool choices (web_search…)       | 400 unsupported_parameter (ignored with drop_unsupported)     |
+ * | hosted tool choices (web_search…)       | 400 by the service (responses/hosted-tools.ts)                |
  *
  * Every function travels as one `functionDeclarations` entry with `parameters` converted by
  * convert-json-schema.ts. `strict` has no Gemini equivalent: Gemini always follows the declared schema as far as
