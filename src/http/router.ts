@@ -25,7 +25,10 @@ export type RouteMatch<H> =
 /** Methods a known path answers 405 to when it does not take them; anything more exotic is a 404. */
 export const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-type Stored<H> = { kind: 'route'; handler: H; authenticate: boolean } | { kind: 'method_not_allowed'; allow: string };
+/** `versioned`: registered under `/:version`, which must then be `v<digits>`. */
+type Stored<H> = ({ kind: 'route'; handler: H; authenticate: boolean } | { kind: 'method_not_allowed'; allow: string }) & { versioned: boolean };
+
+const VERSION = /^v\d+$/;
 
 const NOOP = () => {};
 const NO_SEARCH_PARAMS = {};
@@ -43,25 +46,29 @@ export function createRouter<H>(routes: readonly RouteDef<H>[]): (method: string
   });
   for (const route of routes) {
     const allow = Object.keys(route.methods).join(', ');
-    const paths = route.unversioned ? [route.path] : [route.path, `/:version(^v\\d+$)${route.path}`];
     const methods = new Set<string>([...COMMON_METHODS, ...Object.keys(route.methods)]);
-    for (const path of paths) {
+    // A plain `:version` checked after the match costs less than a regex parameter on every request.
+    for (const versioned of route.unversioned ? [false] : [false, true]) {
       for (const method of methods) {
         const handler = route.methods[method];
         const stored: Stored<H> = handler
-          ? { kind: 'route', handler, authenticate: !route.unversioned }
-          : { kind: 'method_not_allowed', allow };
-        router.on(method as FindMyWay.HTTPMethod, path, NOOP, stored);
+          ? { kind: 'route', handler, authenticate: !route.unversioned, versioned }
+          : { kind: 'method_not_allowed', allow, versioned };
+        router.on(method as FindMyWay.HTTPMethod, versioned ? `/:version${route.path}` : route.path, NOOP, stored);
       }
     }
   }
+  // Generated matchers instead of the tree walk: same results, a fraction of the cost per lookup.
+  router.compile();
   return (method, target) => {
     const found = router.find(method as FindMyWay.HTTPMethod, target);
     if (!found) return NOT_FOUND;
     const stored = found.store as Stored<H> | null;
     if (!stored) return BAD_PATH;
-    if (stored.kind === 'method_not_allowed') return stored;
-    return { kind: 'route', handler: stored.handler, params: found.params as RouteParams, authenticate: stored.authenticate };
+    const params = found.params as RouteParams;
+    if (stored.versioned && !VERSION.test(params.version!)) return NOT_FOUND;
+    if (stored.kind === 'method_not_allowed') return { kind: 'method_not_allowed', allow: stored.allow };
+    return { kind: 'route', handler: stored.handler, params, authenticate: stored.authenticate };
   };
 }
 
