@@ -1,11 +1,16 @@
 /**
  * Configuration: an optional YAML file (`--config <path>` or SWITCHBOARD_CONFIG; `./switchboard.yaml` when it
- * exists) with environment overrides on top. Vendor env names follow each vendor's SDK, so `OPENAI_API_KEY`
+ * exists) with environment overrides on top, both checked by one schema (config-schema.ts). Anything wrong —
+ * a wrong type or value, an unknown key, an unset `api_key_env` — stops start-up with a ConfigError naming the
+ * setting (or variable) and what it expects. Vendor env names follow each vendor's SDK, so `OPENAI_API_KEY`
  * (+ `OPENAI_BASE_URL`) alone makes `openai/*` work with no file at all.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_RETRY, type ProviderConfig, type ProviderKind } from './types.js';
+import { configFileSchema, providerSchema, type ProviderFile } from './config-schema.js';
+import { ENV_SETTINGS, EnvValueError, VENDOR_ENV_PROVIDERS } from './env-settings.js';
+import { formatConfigIssues } from './format-config-issues.js';
+import type { ProviderConfig } from './types.js';
 
 export interface ApiKeyConfig { key: string; tenant: string; id: string }
 
@@ -33,209 +38,158 @@ export interface Config {
   logRequests: boolean;
 }
 
-const KINDS: ProviderKind[] = ['openai-chat', 'openai', 'anthropic', 'gemini'];
-
-const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 300_000, idle: 300_000 };
-
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+const MiB = 1024 * 1024;
+
 export function loadConfig(opts: { path?: string; env?: Env; overrides?: Partial<Config> } = {}): Config {
   const env = opts.env ?? process.env;
-  const path = opts.path ?? env.SWITCHBOARD_CONFIG ?? (existsSync('switchboard.yaml') ? 'switchboard.yaml' : undefined);
+  const path = opts.path ?? (env.SWITCHBOARD_CONFIG || undefined) ?? (existsSync('switchboard.yaml') ? 'switchboard.yaml' : undefined);
   const file = path ? readYaml(path) : {};
   return buildConfig(file, env, opts.overrides ?? {});
 }
 
 function readYaml(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
-  const parsed = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+  }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${path}: expected a mapping at the top level`);
   return parsed as Record<string, unknown>;
 }
 
-/**
- * Every key the file may hold, per section. A key not listed is an error, not ignored: a typo (`aliases:` for
- * `models:`, `base-url` for `base_url`) must not leave a setting silently at its default.
- */
-const KEYS = {
-  top: ['server', 'database', 'auth', 'providers', 'models', 'files', 'fetch'],
-  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests'],
-  database: ['path', 'writer'],
-  auth: ['api_keys'],
-  apiKey: ['key', 'key_env', 'api_key', 'api_key_env', 'tenant', 'project', 'id'],
-  files: ['dir', 'max_upload_mb'],
-  fetch: ['max_mb', 'timeout_ms', 'max_redirects', 'allow_hosts'],
-  provider: ['name', 'kind', 'base_url', 'api_key_env', 'api_key', 'headers', 'drop_unsupported', 'models', 'timeouts', 'retry', 'fetch_remote'],
-  timeouts: ['connect_ms', 'first_byte_ms', 'idle_ms'],
-  retry: ['max', 'base_ms', 'max_ms', 'max_retry_after_ms'],
-  fetchRemote: ['image', 'file'],
-} as const;
-
-/** A mapping section (absent: empty) that holds only `keys`; `where` names it in errors. */
-function section(v: unknown, keys: readonly string[], where: string): Record<string, unknown> {
-  return known(obj(v, where), keys, where);
-}
-
-/** `o` with only `keys` allowed; `where` names the section in the error (`''` for the top level). */
-function known(o: Record<string, unknown>, keys: readonly string[], where: string): Record<string, unknown> {
-  for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) {
-      const at = where ? `${where}.${k}` : k;
-      throw new ConfigError(`${at}: unknown setting (${where ? `'${where}'` : 'the top level'} takes ${keys.join(', ')})`);
-    }
-  }
-  return o;
-}
-
 export function buildConfig(file: Record<string, unknown>, env: Env, overrides: Partial<Config> = {}): Config {
-  known(file, KEYS.top, '');
-  const server = section(file.server, KEYS.server, 'server');
-  const database = section(file.database, KEYS.database, 'database');
-  const auth = section(file.auth, KEYS.auth, 'auth');
-  const files = section(file.files, KEYS.files, 'files');
-  const fetchCfg = section(file.fetch, KEYS.fetch, 'fetch');
+  const cleaned = withoutNulls(file) as Record<string, unknown>;
+  // The file alone first, so its mistakes are named by their path even where the environment overrides them.
+  const own = configFileSchema.safeParse(cleaned, { reportInput: true });
+  if (!own.success) throw new ConfigError(formatConfigIssues(own.error.issues));
+  const { merged, names } = withEnv(cleaned, env);
+  const checked = configFileSchema.safeParse(merged, { reportInput: true });
+  if (!checked.success) throw new ConfigError(formatConfigIssues(checked.error.issues, names));
+  const f = checked.data;
 
-  const providers = (arr(file.providers, 'providers')).map((p, i) => providerFromYaml(obj(p, `providers[${i}]`), env, i));
-  addEnvProvider(providers, env, 'openai', 'openai', 'OPENAI', 'https://api.openai.com/v1');
-  addEnvProvider(providers, env, 'anthropic', 'anthropic', 'ANTHROPIC', 'https://api.anthropic.com/v1');
-  addEnvProvider(providers, env, 'gemini', 'gemini', 'GEMINI', 'https://generativelanguage.googleapis.com/v1beta');
-  const names = new Set<string>();
+  const providers = f.providers.map((p, i) => toProviderConfig(p, resolveSecret(p, env, `providers[${i}]`) ?? ''));
+  for (const vendor of VENDOR_ENV_PROVIDERS) {
+    const key = env[`${vendor.prefix}_API_KEY`];
+    if (!key || providers.some((p) => p.name === vendor.name)) continue;
+    const urlVar = `${vendor.prefix}_BASE_URL`;
+    const p = providerSchema.safeParse({ name: vendor.name, kind: vendor.kind, base_url: env[urlVar] || vendor.defaultUrl }, { reportInput: true });
+    if (!p.success) throw new ConfigError(formatConfigIssues(p.error.issues, new Map([['base_url', urlVar]])));
+    providers.push(toProviderConfig(p.data, key));
+  }
+  const names_ = new Set<string>();
   for (const p of providers) {
-    if (names.has(p.name)) throw new ConfigError(`provider '${p.name}' is declared twice`);
-    names.add(p.name);
+    if (names_.has(p.name)) throw new ConfigError(`provider '${p.name}' is declared twice`);
+    names_.add(p.name);
   }
 
   const aliases: Record<string, string[]> = {};
-  for (const [alias, target] of Object.entries(obj(file.models, 'models'))) {
-    const list = Array.isArray(target) ? target.map(String) : [String(target)];
-    if (!list.length) throw new ConfigError(`models.${alias}: empty`);
-    aliases[alias] = list;
-  }
+  for (const [alias, target] of Object.entries(f.models)) aliases[alias] = typeof target === 'string' ? [target] : target;
 
-  const apiKeys: ApiKeyConfig[] = [];
-  (arr(auth.api_keys, 'auth.api_keys')).forEach((k, i) => {
-    if (typeof k === 'string') apiKeys.push({ key: k, tenant: 'default', id: `key_${i}` });
-    else {
-      const o = section(k, KEYS.apiKey, `auth.api_keys[${i}]`);
-      apiKeys.push({ key: resolveSecret(o, env, `auth.api_keys[${i}]`), tenant: String(o.tenant ?? o.project ?? 'default'), id: String(o.id ?? `key_${i}`) });
-    }
-  });
+  const apiKeys: ApiKeyConfig[] = f.auth.api_keys.map((k, i) => typeof k === 'string'
+    ? { key: k, tenant: 'default', id: `key_${i}` }
+    : { key: requiredSecret(k, env, `auth.api_keys[${i}]`), tenant: k.tenant ?? k.project ?? 'default', id: k.id ?? `key_${i}` });
   for (const [i, k] of (env.SWITCHBOARD_API_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean).entries()) {
     apiKeys.push({ key: k, tenant: 'default', id: `env_key_${i}` });
   }
 
-  const cfg: Config = {
-    host: env.SWITCHBOARD_HOST ?? str(server.host) ?? '127.0.0.1',
-    port: int(env.SWITCHBOARD_PORT ?? env.PORT ?? server.port, 'server.port') ?? 8080,
-    dbPath: env.SWITCHBOARD_DB ?? str(database.path) ?? './data/switchboard.db',
-    dbWriter: oneOf(env.SWITCHBOARD_DB_WRITER ?? database.writer, ['auto', 'thread', 'inline'] as const, 'database.writer') ?? 'auto',
-    bodyLimitBytes: (int(env.SWITCHBOARD_BODY_LIMIT_MB ?? server.body_limit_mb, 'server.body_limit_mb') ?? 32) * 1024 * 1024,
-    keepAliveMs: (int(server.keepalive_seconds, 'server.keepalive_seconds') ?? 15) * 1000,
+  return {
+    host: f.server.host,
+    port: f.server.port,
+    dbPath: f.database.path,
+    dbWriter: f.database.writer,
+    bodyLimitBytes: f.server.body_limit_mb * MiB,
+    keepAliveMs: f.server.keepalive_seconds * 1000,
     apiKeys,
-    files: {
-      dir: env.SWITCHBOARD_FILES_DIR ?? str(files.dir) ?? './data/files',
-      maxUploadBytes: (int(files.max_upload_mb, 'files.max_upload_mb') ?? 100) * 1024 * 1024,
-    },
-    fetch: {
-      maxBytes: (int(fetchCfg.max_mb, 'fetch.max_mb') ?? 20) * 1024 * 1024,
-      timeoutMs: int(fetchCfg.timeout_ms, 'fetch.timeout_ms') ?? 15_000,
-      allowHosts: arr(fetchCfg.allow_hosts, 'fetch.allow_hosts').map(String),
-      maxRedirects: int(fetchCfg.max_redirects, 'fetch.max_redirects') ?? 3,
-    },
+    files: { dir: f.files.dir, maxUploadBytes: f.files.max_upload_mb * MiB },
+    fetch: { maxBytes: f.fetch.max_mb * MiB, timeoutMs: f.fetch.timeout_ms, allowHosts: f.fetch.allow_hosts, maxRedirects: f.fetch.max_redirects },
     providers,
     aliases,
-    logRequests: (env.SWITCHBOARD_LOG_REQUESTS ?? String(server.log_requests ?? 'false')) === 'true',
+    logRequests: f.server.log_requests,
     ...overrides,
   };
-  return cfg;
 }
 
-function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): ProviderConfig {
-  const where = `providers[${i}]`;
-  known(p, KEYS.provider, where);
-  const name = str(p.name);
-  if (!name || !/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`${where}.name: required, letters/digits/._- only`);
-  const kind = str(p.kind) as ProviderKind | undefined;
-  if (!kind || !KINDS.includes(kind)) throw new ConfigError(`${where}.kind: one of ${KINDS.join(', ')}`);
-  const baseUrl = str(p.base_url);
-  if (!baseUrl) throw new ConfigError(`${where}.base_url: required`);
-  const t = section(p.timeouts, KEYS.timeouts, `${where}.timeouts`);
-  const r = section(p.retry, KEYS.retry, `${where}.retry`);
-  const fr = p.fetch_remote === undefined ? undefined : section(p.fetch_remote, KEYS.fetchRemote, `${where}.fetch_remote`);
+function toProviderConfig(p: ProviderFile, apiKey: string): ProviderConfig {
   return {
-    name,
-    kind,
-    baseUrl,
-    apiKey: p.api_key_env || p.api_key ? resolveSecret(p, env, where) : '',
-    headers: Object.fromEntries(Object.entries(obj(p.headers, `${where}.headers`)).map(([k, v]) => [k, String(v)])),
-    dropUnsupported: p.drop_unsupported === true,
-    timeouts: {
-      connect: int(t.connect_ms, `${where}.timeouts.connect_ms`) ?? DEFAULT_TIMEOUTS.connect,
-      firstByte: int(t.first_byte_ms, `${where}.timeouts.first_byte_ms`) ?? DEFAULT_TIMEOUTS.firstByte,
-      idle: int(t.idle_ms, `${where}.timeouts.idle_ms`) ?? DEFAULT_TIMEOUTS.idle,
-    },
-    ...(fr ? { fetchRemote: { image: fr.image === true, file: fr.file === true } } : {}),
-    retry: {
-      max: int(r.max, `${where}.retry.max`) ?? DEFAULT_RETRY.max,
-      baseMs: int(r.base_ms, `${where}.retry.base_ms`) ?? DEFAULT_RETRY.baseMs,
-      maxMs: int(r.max_ms, `${where}.retry.max_ms`) ?? DEFAULT_RETRY.maxMs,
-      maxRetryAfterMs: int(r.max_retry_after_ms, `${where}.retry.max_retry_after_ms`) ?? DEFAULT_RETRY.maxRetryAfterMs,
-    },
-    models: arr(p.models, `${where}.models`).map(String),
+    name: p.name,
+    kind: p.kind,
+    baseUrl: p.base_url,
+    apiKey,
+    headers: p.headers,
+    dropUnsupported: p.drop_unsupported,
+    timeouts: { connect: p.timeouts.connect_ms, firstByte: p.timeouts.first_byte_ms, idle: p.timeouts.idle_ms },
+    ...(p.fetch_remote ? { fetchRemote: { image: p.fetch_remote.image, file: p.fetch_remote.file } } : {}),
+    retry: { max: p.retry.max, baseMs: p.retry.base_ms, maxMs: p.retry.max_ms, maxRetryAfterMs: p.retry.max_retry_after_ms },
+    models: p.models,
   };
 }
 
-/** `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`) declares provider `openai` unless the file already has one by that name. */
-function addEnvProvider(list: ProviderConfig[], env: Env, name: string, kind: ProviderKind, prefix: string, defaultUrl: string) {
-  const key = env[`${prefix}_API_KEY`];
-  if (!key || list.some((p) => p.name === name)) return;
-  list.push({
-    name, kind, baseUrl: env[`${prefix}_BASE_URL`] || defaultUrl, apiKey: key, headers: {}, dropUnsupported: false,
-    timeouts: { ...DEFAULT_TIMEOUTS }, retry: { ...DEFAULT_RETRY }, models: [],
-  });
+/** The file with the environment's settings laid over it, and which variable set which path. */
+function withEnv(file: Record<string, unknown>, env: Env): { merged: Record<string, unknown>; names: Map<string, string> } {
+  const merged: Record<string, unknown> = { ...file };
+  const names = new Map<string, string>();
+  const errors: string[] = [];
+  for (const [name, path, read] of ENV_SETTINGS) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown;
+    try {
+      value = read(raw);
+    } catch (err) {
+      if (!(err instanceof EnvValueError)) throw err;
+      errors.push(`${name}: ${err.message}, got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    setAt(merged, path.split('.'), value);
+    names.set(path, name);
+  }
+  if (errors.length) throw new ConfigError(errors.join('; '));
+  return { merged, names };
 }
 
-function resolveSecret(o: Record<string, unknown>, env: Env, where: string): string {
-  if (typeof o.api_key_env === 'string') {
-    const v = env[o.api_key_env];
-    if (v === undefined) throw new ConfigError(`${where}: environment variable ${o.api_key_env} is not set`);
-    return v;
+/** Sets `keys` in `o`, copying each mapping on the way so the caller's file object is left as it was. */
+function setAt(o: Record<string, unknown>, keys: string[], value: unknown): void {
+  const [head, ...rest] = keys;
+  if (!rest.length) {
+    o[head] = value;
+    return;
   }
-  if (typeof o.api_key === 'string') return o.api_key;
-  if (typeof o.key === 'string') return o.key;
-  if (typeof o.key_env === 'string') {
-    const v = env[o.key_env];
-    if (v === undefined) throw new ConfigError(`${where}: environment variable ${o.key_env} is not set`);
-    return v;
-  }
-  throw new ConfigError(`${where}: needs api_key_env (or api_key)`);
+  const inner = { ...(o[head] as Record<string, unknown> | undefined) };
+  o[head] = inner;
+  setAt(inner, rest, value);
 }
 
-function obj(v: unknown, where: string): Record<string, unknown> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${where}: expected a mapping`);
-  return v as Record<string, unknown>;
+/** A YAML key with no value (`server:`) means the same as leaving it out. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  return out;
 }
-function arr(v: unknown, where: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new ConfigError(`${where}: expected a list`);
+
+interface SecretSource { key?: string; key_env?: string; api_key?: string; api_key_env?: string }
+
+/** The secret named by `api_key_env` / `key_env` (which must be set) or written as `api_key` / `key`. */
+function resolveSecret(o: SecretSource, env: Env, where: string): string | undefined {
+  const fromEnv = o.api_key_env ?? o.key_env;
+  if (fromEnv !== undefined) {
+    const v = env[fromEnv];
+    if (v === undefined) throw new ConfigError(`${where}: environment variable ${fromEnv} is not set`);
+    return v;
+  }
+  return o.api_key ?? o.key;
+}
+
+function requiredSecret(o: SecretSource, env: Env, where: string): string {
+  const v = resolveSecret(o, env, where);
+  if (v === undefined) throw new ConfigError(`${where}: needs key_env (or key)`);
   return v;
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-function int(v: unknown, where: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${where}: expected a non-negative integer`);
-  return n;
-}
-
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (!allowed.includes(v as T)) throw new ConfigError(`${where}: one of ${allowed.join(', ')}`);
-  return v as T;
 }

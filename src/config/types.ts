@@ -1,12 +1,16 @@
 /** Typed configuration, produced by config/load-config.ts from YAML + environment. */
 
-export type ProviderKind = 'openai-chat' | 'openai' | 'anthropic' | 'gemini';
+export const PROVIDER_KINDS = ['openai-chat', 'openai', 'anthropic', 'gemini'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export interface ProviderConfig {
   /** The `provider` part of `provider/model`. */
   name: string;
   kind: ProviderKind;
-  /** Base URL including the version segment, e.g. `https://api.openai.com/v1`. */
+  /**
+   * Base URL without trailing slash, e.g. `https://api.openai.com/v1`. For `anthropic` and `gemini` the version
+   * segment may be left out, as those vendors' SDKs take it (providers/api-root.ts adds it).
+   */
   baseUrl: string;
   /** Resolved secret (from `api_key_env` or `api_key`); may be empty for local servers. */
   apiKey: string;
@@ -37,3 +41,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { max: 2, baseMs: 250, maxMs: 4_000, maxRetryAfterMs: 20_000 };
+
+/** Milliseconds. */
+export const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 300_000, idle: 300_000 };

@@ -2,10 +2,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, invalidRequest } from '../api/errors.js';
-import { checkPurpose, fileNotFound, uploadTooLarge, type FileService, type PendingUpload } from '../files/file-service.js';
+import { checkPurpose, uploadTooLarge, type FileService, type PendingUpload } from '../files/file-service.js';
 import { multipartBoundary, parseMultipart } from '../files/multipart.js';
 import type { RequestContext } from '../store/request-context.js';
 import { intParam } from './query-params.js';
+import type { RouteDef, RouteParams } from './router.js';
 import { sendJson } from './send.js';
 
 export interface FilesRouteDeps {
@@ -13,7 +14,7 @@ export interface FilesRouteDeps {
 }
 
 export type FilesHandler = (
-  deps: FilesRouteDeps, ctx: RequestContext, m: string[], url: URL, req: IncomingMessage, res: ServerResponse,
+  deps: FilesRouteDeps, ctx: RequestContext, params: RouteParams, url: URL, req: IncomingMessage, res: ServerResponse,
 ) => Promise<void>;
 
 /** Room for the form's text fields and part headers on top of the file itself. */
@@ -69,16 +70,16 @@ export const listFilesRoute: FilesHandler = async (deps, ctx, _m, url, _req, res
   sendJson(res, 200, await deps.files.list(ctx, { purpose, limit, order, after }));
 };
 
-export const retrieveFileRoute: FilesHandler = async (deps, ctx, m, _url, _req, res) => {
-  sendJson(res, 200, await deps.files.retrieve(ctx, fileId(m[1])));
+export const retrieveFileRoute: FilesHandler = async (deps, ctx, p, _url, _req, res) => {
+  sendJson(res, 200, await deps.files.retrieve(ctx, p.id!));
 };
 
-export const deleteFileRoute: FilesHandler = async (deps, ctx, m, _url, _req, res) => {
-  sendJson(res, 200, await deps.files.delete(ctx, fileId(m[1])));
+export const deleteFileRoute: FilesHandler = async (deps, ctx, p, _url, _req, res) => {
+  sendJson(res, 200, await deps.files.delete(ctx, p.id!));
 };
 
-export const fileContentRoute: FilesHandler = async (deps, ctx, m, _url, _req, res) => {
-  const { file, contentType, handle } = await deps.files.open(ctx, fileId(m[1]));
+export const fileContentRoute: FilesHandler = async (deps, ctx, p, _url, _req, res) => {
+  const { file, contentType, handle } = await deps.files.open(ctx, p.id!);
   res.writeHead(200, {
     'content-type': contentType,
     'content-length': file.bytes,
@@ -96,20 +97,12 @@ export const fileContentRoute: FilesHandler = async (deps, ctx, m, _url, _req, r
   }
 };
 
-/** Splice into server.ts's ROUTES: patterns match the path without its `/v1` prefix. */
-export const FILE_ROUTES: { pattern: RegExp; methods: Record<string, FilesHandler> }[] = [
-  { pattern: /^\/files$/, methods: { GET: listFilesRoute, POST: createFileRoute } },
-  { pattern: /^\/files\/([^/]+)$/, methods: { GET: retrieveFileRoute, DELETE: deleteFileRoute } },
-  { pattern: /^\/files\/([^/]+)\/content$/, methods: { GET: fileContentRoute } },
+/** Splice into server.ts's ROUTES: paths without their `/v1` prefix; `:id` arrives decoded (router.ts). */
+export const FILE_ROUTES: RouteDef<FilesHandler>[] = [
+  { path: '/files', methods: { GET: listFilesRoute, POST: createFileRoute } },
+  { path: '/files/:id', methods: { GET: retrieveFileRoute, DELETE: deleteFileRoute } },
+  { path: '/files/:id/content', methods: { GET: fileContentRoute } },
 ];
-
-function fileId(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw fileNotFound(segment);
-  }
-}
 
 /**
  * `expires_after` as the SDK sends it (`expires_after[anchor]`, `expires_after[seconds]` form fields) or as

@@ -3,7 +3,8 @@
  * Routes are served with and without a version prefix (`/v1/responses`, `/v5/responses`, `/responses`), so
  * base URLs ending in `/v1` or not both work. Every answer carries `x-request-id`; every error is the envelope.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApiError } from '../api/errors.js';
 import { newId } from '../api/ids.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -13,6 +14,8 @@ import { inputTokensRoute } from './routes-input-tokens.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
+import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type RouteParams } from './router.js';
+import type { RequestContext } from '../store/request-context.js';
 
 export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   auth: Authenticator;
@@ -23,29 +26,33 @@ export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   health?: () => Record<string, unknown>;
 }
 
-type Handler = (deps: AppDeps, ctx: import('../store/request-context.js').RequestContext, m: string[], url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+type Handler = (deps: AppDeps, ctx: RequestContext, params: RouteParams, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-interface RouteDef { pattern: RegExp; methods: Record<string, Handler> }
+const health: Handler = async (d, _c, _p, _u, _req, res) => sendJson(res, 200, { status: 'ok', ...d.health?.() });
+const HEALTH_METHODS = Object.fromEntries(COMMON_METHODS.map((m) => [m, health]));
 
-const ROUTES: RouteDef[] = [
-  { pattern: /^\/responses$/, methods: { POST: (d, c, _m, _u, req, res) => createResponseRoute(d, c, req, res) } },
-  // Before /responses/{id}: `input_tokens` is not a response id.
-  { pattern: /^\/responses\/input_tokens$/, methods: { POST: (d, c, _m, _u, req, res) => inputTokensRoute(d, c, req, res) } },
+const ROUTES: RouteDef<Handler>[] = [
+  { path: '/health', methods: HEALTH_METHODS, unversioned: true },
+  { path: '/healthz', methods: HEALTH_METHODS, unversioned: true },
+  { path: '/responses', methods: { POST: (d, c, _p, _u, req, res) => createResponseRoute(d, c, req, res) } },
+  // A static segment wins over `:id` for every method: `input_tokens` is not a response id (GET → 405).
+  { path: '/responses/input_tokens', methods: { POST: (d, c, _p, _u, req, res) => inputTokensRoute(d, c, req, res) } },
   {
-    pattern: /^\/responses\/([^/]+)$/,
+    path: '/responses/:id',
     methods: {
-      GET: (d, c, m, u, _req, res) => getResponseRoute(d, c, m[1], u, res),
-      DELETE: async (d, c, m, _u, _req, res) => sendJson(res, 200, await d.service.delete(c, m[1])),
+      GET: (d, c, p, u, _req, res) => getResponseRoute(d, c, p.id!, u, res),
+      DELETE: async (d, c, p, _u, _req, res) => sendJson(res, 200, await d.service.delete(c, p.id!)),
     },
   },
-  { pattern: /^\/responses\/([^/]+)\/input_items$/, methods: { GET: (d, c, m, u, _req, res) => listInputItemsRoute(d, c, m[1], u, res) } },
-  { pattern: /^\/responses\/([^/]+)\/cancel$/, methods: { POST: async (d, c, m) => { await d.service.cancel(c, m[1]); } } },
-  { pattern: /^\/models$/, methods: { GET: async (d, _c, _m, _u, _req, res) => sendJson(res, 200, modelList(d)) } },
+  { path: '/responses/:id/input_items', methods: { GET: (d, c, p, u, _req, res) => listInputItemsRoute(d, c, p.id!, u, res) } },
+  { path: '/responses/:id/cancel', methods: { POST: async (d, c, p) => { await d.service.cancel(c, p.id!); } } },
+  { path: '/models', methods: { GET: async (d, _c, _p, _u, _req, res) => sendJson(res, 200, modelList(d)) } },
   {
-    pattern: /^\/models\/(.+)$/,
+    // Model ids hold slashes (`openrouter/meta-llama/llama-3.1-8b`): the rest of the path, decoded.
+    path: '/models/*',
     methods: {
-      GET: async (d, _c, m, _u, _req, res) => {
-        const id = decodeURIComponent(m[1]);
+      GET: async (d, _c, p, _u, _req, res) => {
+        const id = p['*']!;
         const found = modelList(d).data.find((x) => x.id === id);
         if (!found) throw new ApiError(404, `The model '${id}' does not exist.`, { param: 'model', code: 'model_not_found' });
         sendJson(res, 200, found);
@@ -55,16 +62,35 @@ const ROUTES: RouteDef[] = [
   ...FILE_ROUTES,
 ];
 
+const route = createRouter(ROUTES);
+
 const CREATED = Math.floor(Date.now() / 1000);
 
 function modelList(d: AppDeps) {
   return { object: 'list' as const, data: d.registry.list().map((m) => ({ id: m.id, object: 'model' as const, created: CREATED, owned_by: m.owned_by })) };
 }
 
-const VERSION_PREFIX = /^\/v\d+(?=\/)/;
-
 export function createApp(deps: AppDeps): Server {
-  return createServer((req, res) => { void handle(deps, req, res); });
+  const server = createServer((req, res) => { void handle(deps, req, res); });
+  server.on('clientError', answerUnparsable);
+  return server;
+}
+
+/**
+ * A request node's HTTP parser refuses (raw non-ASCII bytes in the path, a broken request line, headers too
+ * large) never reaches a route: answer it in the same envelope, with a request id, instead of a bare 400.
+ */
+function answerUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify(new ApiError(status, 'The request is not valid HTTP (the path must be ASCII, percent-encoded).', { code: 'invalid_http_request' }).toBody());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${newId('req')}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The URL handlers get for a request without a query string (they only read its searchParams). */
@@ -76,31 +102,17 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
   const started = process.hrtime.bigint();
   let status = 0;
   try {
-    // Most requests (POST /v1/responses) carry no query string: only those with one pay for a URL parse.
     const target = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const match = route(method, target);
+    if (match.kind !== 'route') throw routeError(match, method, target);
+    // Most requests (POST /v1/responses) carry no query string: only those with one pay for a URL parse.
     const q = target.indexOf('?');
-    const url = q < 0 ? NO_QUERY : new URL(target, 'http://switchboard');
-    const path = (q < 0 ? target : url.pathname).replace(/\/+$/, '') || '/';
-    if (path === '/health' || path === '/healthz') {
-      sendJson(res, 200, { status: 'ok', ...deps.health?.() });
-      return;
-    }
-    const routePath = path.replace(VERSION_PREFIX, '');
-    for (const route of ROUTES) {
-      const m = route.pattern.exec(routePath);
-      if (!m) continue;
-      const method = req.method ?? 'GET';
-      const handler = route.methods[method];
-      if (!handler) {
-        throw new ApiError(405, `Method ${method} is not allowed on ${path}. Allowed: ${Object.keys(route.methods).join(', ')}.`, {
-          code: 'method_not_allowed', headers: { allow: Object.keys(route.methods).join(', ') },
-        });
-      }
-      const ctx = deps.auth.authenticate(req.headers, requestId);
-      await handler(deps, ctx, m, url, req, res);
-      return;
-    }
-    throw new ApiError(404, `Unknown route: ${req.method} ${path}.`, { code: 'unknown_route' });
+    const url = q < 0 ? NO_QUERY : new URL(`http://switchboard/${target.slice(q)}`);
+    const ctx = match.authenticate
+      ? deps.auth.authenticate(req.headers, requestId)
+      : { requestId, tenant: 'default', keyId: null };
+    await match.handler(deps, ctx, match.params, url, req, res);
   } catch (err) {
     if (!(err instanceof ApiError)) deps.log({ level: 'error', request_id: requestId, msg: 'unhandled error', err: String((err as Error)?.stack ?? err) });
     sendError(res, err);
@@ -109,4 +121,18 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
     if (req.readableEnded === false) req.resume();
     deps.log({ level: 'debug', request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
   }
+}
+
+function routeError(match: Exclude<RouteMatch<Handler>, { kind: 'route' }>, method: string, target: string): ApiError {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (match.kind === 'bad_path') {
+    return new ApiError(400, `The request path is not valid (malformed percent-encoding): ${method} ${path}.`, { code: 'invalid_path' });
+  }
+  if (match.kind === 'method_not_allowed') {
+    return new ApiError(405, `Method ${method} is not allowed on ${path}. Allowed: ${match.allow}.`, {
+      code: 'method_not_allowed', headers: { allow: match.allow },
+    });
+  }
+  return new ApiError(404, `Unknown route: ${method} ${path}.`, { code: 'unknown_route' });
 }

@@ -16,6 +16,7 @@ import { FileService } from '../../src/files/file-service.js';
 import { FileStore, type FileRow } from '../../src/files/file-store.js';
 import { parseMultipart, multipartBoundary, type PartSink } from '../../src/files/multipart.js';
 import { FILE_ROUTES } from '../../src/http/routes-files.js';
+import { createRouter } from '../../src/http/router.js';
 import { sendError } from '../../src/http/send.js';
 import { filesMigrations } from '../../src/store/migrations-files.js';
 import { openSqlite } from '../../src/store/open-sqlite.js';
@@ -30,6 +31,8 @@ interface FilesServer {
   close(): Promise<void>;
 }
 
+const route = createRouter(FILE_ROUTES);
+
 async function startFilesServer(opts: { maxUploadBytes?: number; store?: (db: Kysely<Database>) => FileStore } = {}): Promise<FilesServer> {
   const db = (await openSqlite(':memory:')).db;
   const { error } = await new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations, ...filesMigrations }) } }).migrateToLatest();
@@ -40,17 +43,11 @@ async function startFilesServer(opts: { maxUploadBytes?: number; store?: (db: Ky
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://files');
-      const path = url.pathname.replace(/^\/v\d+(?=\/)/, '');
-      for (const route of FILE_ROUTES) {
-        const m = route.pattern.exec(path);
-        if (!m) continue;
-        const handler = route.methods[req.method ?? 'GET'];
-        if (!handler) throw new ApiError(405, 'method not allowed');
-        const tenant = String(req.headers['x-tenant'] ?? 'default');
-        await handler({ files }, { requestId: 'req_test', tenant, keyId: null }, m, url, req, res);
-        return;
-      }
-      throw new ApiError(404, `Unknown route ${path}`);
+      const match = route(req.method ?? 'GET', req.url ?? '/');
+      if (match.kind === 'method_not_allowed') throw new ApiError(405, 'method not allowed');
+      if (match.kind !== 'route') throw new ApiError(404, `Unknown route ${url.pathname}`);
+      const tenant = String(req.headers['x-tenant'] ?? 'default');
+      await match.handler({ files }, { requestId: 'req_test', tenant, keyId: null }, match.params, url, req, res);
     } catch (err) {
       sendError(res, err);
     } finally {

@@ -1,5 +1,6 @@
 /**
- * The `anthropic` provider kind: the Anthropic Messages API (`POST {baseUrl}/messages`, always streamed).
+ * The `anthropic` provider kind: the Anthropic Messages API (`POST {baseUrl}/v1/messages`, always streamed; the
+ * base URL may also end in `/v1`, see versioned-base-url.ts).
  * Request conversion: build-anthropic-request.ts (and the files it names); stream: map-anthropic-stream.ts.
  */
 import type { CreateParams } from '../../api/create-params.js';
@@ -7,6 +8,7 @@ import { FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ProviderConfig } from '../../config/types.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
+import { anthropicApiRoot } from '../versioned-base-url.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { countAnthropicInputTokens } from './count-anthropic-input-tokens.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
@@ -51,7 +53,7 @@ export const ANTHROPIC_PARAMS: ReadonlySet<keyof CreateParams> = new Set<keyof C
 ]);
 
 export function createAnthropicProvider(config: ProviderConfig): Provider {
-  const client = new UpstreamClient(config);
+  const client = new UpstreamClient({ ...config, baseUrl: anthropicApiRoot(config.baseUrl) });
   return {
     name: config.name,
     kind: 'anthropic',

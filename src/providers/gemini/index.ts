@@ -1,12 +1,14 @@
 /**
  * The `gemini` provider kind: Google's Gemini API (generateContent). POSTs
- * `${baseUrl}/models/{model}:streamGenerateContent?alt=sse` (baseUrl like
- * `https://generativelanguage.googleapis.com/v1beta`) with the key in `x-goog-api-key`.
+ * `${baseUrl}/v1beta/models/{model}:streamGenerateContent?alt=sse` (baseUrl like
+ * `https://generativelanguage.googleapis.com`, or with its version: `…/v1beta`, `…/v1`; see versioned-base-url.ts)
+ * with the key in `x-goog-api-key`.
  */
 import type { ProviderConfig } from '../../config/types.js';
 import { flattenTools, FUNCTION_TOOL_TYPES } from '../tool-mapping.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
 import { UpstreamClient } from '../upstream-http.js';
+import { geminiApiRoot } from '../versioned-base-url.js';
 import { buildGeminiRequest } from './build-gemini-request.js';
 import { countGeminiInputTokens } from './count-gemini-input-tokens.js';
 import { GEMINI_PARAMS } from './gemini-params.js';
@@ -16,7 +18,7 @@ import { wantsReasoningSummary } from './thinking-config.js';
 export { GEMINI_PARAMS } from './gemini-params.js';
 
 export function createGeminiProvider(config: ProviderConfig): Provider {
-  const client = new UpstreamClient(config);
+  const client = new UpstreamClient({ ...config, baseUrl: geminiApiRoot(config.baseUrl) });
   const hasOwnKey = Object.keys(config.headers).some((h) => h.toLowerCase() === 'x-goog-api-key');
   const authHeaders: Record<string, string> = config.apiKey && !hasOwnKey ? { 'x-goog-api-key': config.apiKey } : {};
 
