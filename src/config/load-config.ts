@@ -90,7 +90,10 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
   }
 
   const aliases: Record<string, string[]> = {};
-  for (const [alias, target] of Object.entries(f.models)) aliases[alias] = typeof target === 'string' ? [target] : target;
+  // defineProperty, not `aliases[alias] =`: an alias named `__proto__` must be an alias, not a new prototype.
+  for (const [alias, target] of Object.entries(f.models)) {
+    Object.defineProperty(aliases, alias, { value: typeof target === 'string' ? [target] : target, enumerable: true, writable: true, configurable: true });
+  }
 
   const apiKeys: ApiKeyConfig[] = f.auth.api_keys.map((k, i) => typeof k === 'string'
     ? { key: k, tenant: 'default', id: `key_${i}` }
