@@ -2,14 +2,16 @@
  * The fields the `openai` package's types require of each item, tool, annotation, tool_choice and stream event
  * type, read from node_modules/openai/resources/responses/responses.d.ts: the oracle's rule for types the Open
  * Responses specification does not define. Read with the TypeScript parser (no type checker) the first time an
- * extension type is met, so a suite that never meets one never loads `typescript`.
+ * extension type is met, so a suite that never meets one never loads `typescript`; the table is cached in the
+ * temp directory, keyed by the file's size and mtime, so each test process does not parse it again (~0.6 s).
  *
  * For each member of the unions below: its `type` literal(s) → its non-optional properties, each with the JSON
  * kinds its declared type allows when that is plain (`string`, `number`, `boolean`, arrays, literals, `| null`),
  * and no kind check when it is anything richer (objects, unions of interfaces: shapes the package describes
  * but the oracle does not chase).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -25,13 +27,29 @@ let cached: Record<ShapeKind, Map<string, OpenAIShape>> | null = null;
 
 /** The shape the `openai` package gives a type of that kind, or undefined when it defines none. */
 export function openaiShape(kind: ShapeKind, type: string): OpenAIShape | undefined {
-  cached ??= readShapes();
+  cached ??= loadShapes();
   return cached[kind].get(type);
 }
 
-function readShapes(): Record<ShapeKind, Map<string, OpenAIShape>> {
-  const ts = require('typescript') as TS;
+type Table = Record<ShapeKind, Map<string, OpenAIShape>>;
+
+function loadShapes(): Table {
   const path = join(dirname(require.resolve('openai')), 'resources/responses/responses.d.ts');
+  const { size, mtimeMs } = statSync(path);
+  const cacheFile = join(tmpdir(), `switchboard-openai-shapes-${size}-${Math.floor(mtimeMs)}.json`);
+  try {
+    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<ShapeKind, [string, OpenAIShape][]>;
+    return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, new Map(v)])) as Table;
+  } catch { /* not cached yet */ }
+  const table = readShapes(path);
+  const tmp = `${cacheFile}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(Object.fromEntries(Object.entries(table).map(([k, v]) => [k, [...v]]))));
+  renameSync(tmp, cacheFile);
+  return table;
+}
+
+function readShapes(path: string): Table {
+  const ts = require('typescript') as TS;
   const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, false);
 
   const interfaces = new Map<string, import('typescript').InterfaceDeclaration>();
