@@ -69,6 +69,11 @@ describe('spec oracle: spec-defined types are held to the schema', () => {
       /^\/item\/content\/0 must have required property 'annotations'/);
   });
 
+  test('errata: reasoning.effort may be `minimal` (described by the enum\'s own x-enumDescriptions); other values fail', () => {
+    assert.equal(validateResponse(completed({ reasoning: { effort: 'minimal', summary: null } })).ok, true);
+    fails(validateResponse(completed({ reasoning: { effort: 'maximal', summary: null } })), /^\/reasoning\/effort must be equal to one of the allowed values/);
+  });
+
   test('errata: a json_schema text.format may carry its schema, and still needs `strict`', () => {
     const format = { type: 'json_schema', name: 'x', description: null, schema: { type: 'object' }, strict: true };
     assert.equal(validateResponse(completed({ text: { format, verbosity: 'medium' } })).ok, true);
