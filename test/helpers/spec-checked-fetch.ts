@@ -7,8 +7,9 @@
  *   the caller sees it; a violation rejects the fetch.
  * - A `text/event-stream` answer (a streamed create, `GET ?stream=true`) is passed through chunk by chunk; each
  *   complete event in a chunk is validated before the chunk is handed on, so a violating event never reaches
- *   the caller: the stream errors instead. Also checked: `event:` equals the data's `type`, `sequence_number`
- *   increases, and a stream that ends ends with `data: [DONE]`.
+ *   the caller: the stream errors instead. Also checked: each event has an `event:` line equal to the data's
+ *   `type` (the spec: "The `event` field MUST match the `type` in the event body"), `sequence_number`
+ *   goes up by one from event to event (no gaps; a replay may start after 0), and a stream that ends ends with `data: [DONE]`.
  *
  * `installSpecCheckedFetch(origin)` puts it in place of `globalThis.fetch` for that origin only (every other
  * URL goes to the real fetch untouched) until the returned function is called.
@@ -61,7 +62,7 @@ function rewrap(res: Response, body: BodyInit): Response {
 export function sseChecker(where: string): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let buffer = '';
-  let lastSeq = -Infinity;
+  let lastSeq: number | null = null;
   let done = false;
   const checkBlock = (block: string) => {
     if (!block.trim() || block.startsWith(':')) return;
@@ -78,8 +79,9 @@ export function sseChecker(where: string): TransformStream<Uint8Array, Uint8Arra
     let value: any;
     try { value = JSON.parse(joined); } catch { throw new SpecViolation(what, ['data is not JSON'], joined); }
     assertEvent(value, `an event of ${what}:`);
-    if (event !== null && event !== value.type) throw new SpecViolation(what, [`event: ${event} does not match type ${value.type}`], value);
-    if (!(value.sequence_number > lastSeq)) throw new SpecViolation(what, [`sequence_number ${value.sequence_number} after ${lastSeq}`], value);
+    if (event !== value.type) throw new SpecViolation(what, [`event: ${event ?? '(none)'} does not match type ${value.type}`], value);
+    // "allows clients to order events and detect gaps": each event's number is the previous one's + 1.
+    if (lastSeq !== null && value.sequence_number !== lastSeq + 1) throw new SpecViolation(what, [`sequence_number ${value.sequence_number} after ${lastSeq}`], value);
     lastSeq = value.sequence_number;
   };
   const drain = (final: boolean) => {

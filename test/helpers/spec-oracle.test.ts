@@ -127,12 +127,14 @@ describe('spec oracle: stream rules and the fetch hook', () => {
   }
   const frame = (e: Record<string, unknown>, name = e.type) => `event: ${name}\ndata: ${JSON.stringify(e)}\n\n`;
 
-  test('a valid stream passes byte for byte; a bad event, a mismatched event name, a step back or no [DONE] errors it', async () => {
+  test('a valid stream passes byte for byte; a bad event, a missing or mismatched event name, a step back or a gap, or no [DONE] errors it', async () => {
     const good = frame(delta) + frame({ ...delta, sequence_number: 4 }) + 'data: [DONE]\n\n';
     assert.equal(await through(good), good);
     await assert.rejects(through(frame({ ...delta, delta: undefined }) + 'data: [DONE]\n\n'), /must have required property 'delta'/);
     await assert.rejects(through(frame(delta, 'response.output_text.done') + 'data: [DONE]\n\n'), /does not match type/);
+    await assert.rejects(through(`data: ${JSON.stringify(delta)}\n\ndata: [DONE]\n\n`), /event: \(none\) does not match type/);
     await assert.rejects(through(frame(delta) + frame(delta) + 'data: [DONE]\n\n'), /sequence_number 3 after 3/);
+    await assert.rejects(through(frame(delta) + frame({ ...delta, sequence_number: 5 }) + 'data: [DONE]\n\n'), /sequence_number 5 after 3/);
     await assert.rejects(through(frame(delta)), /ended without data: \[DONE\]/);
   });
 
