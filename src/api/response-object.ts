@@ -1,6 +1,6 @@
 /** The Response object as served (every field of Open Responses' ResponseResource; nullable ones as null). */
 import type { Item } from './items.js';
-import type { CreateParams, Tool, ToolChoice } from './create-params.js';
+import type { CreateParams, FunctionTool, TextFormat, Tool, ToolChoice } from './create-params.js';
 
 export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
 
@@ -77,9 +77,9 @@ export function initialResponse(id: string, model: string, params: CreateParams,
     service_tier: params.service_tier ?? 'default',
     store: params.store ?? true,
     temperature: params.temperature ?? 1,
-    text: { format: (params.text?.format as Record<string, unknown> | undefined) ?? { type: 'text' }, verbosity: params.text?.verbosity ?? 'medium' },
+    text: { format: echoFormat(params.text?.format), verbosity: params.text?.verbosity ?? 'medium' },
     tool_choice: params.tool_choice ?? 'auto',
-    tools: params.tools ?? [],
+    tools: (params.tools ?? []).map(echoTool),
     top_logprobs: params.top_logprobs ?? 0,
     top_p: params.top_p ?? 1,
     presence_penalty: params.presence_penalty ?? 0,
@@ -94,6 +94,29 @@ export function initialResponse(id: string, model: string, params: CreateParams,
     if (params[k] !== undefined && params[k] !== null) r[k] = params[k];
   }
   return r;
+}
+
+/**
+ * A tool as the Response lists it: function tools with every field the spec requires (ResponseResource.tools →
+ * FunctionTool: description, parameters and strict, null when unset). `strict` is what the client sent, else
+ * `true`: the Responses API's default for function tools, which OpenAI echoes (it normalizes an omitted
+ * `strict` into strict mode when the schema allows). Other tool types are echoed as sent.
+ */
+function echoTool(tool: Tool): Tool {
+  if (tool.type !== 'function') return tool;
+  const { type, name, description, parameters, strict, ...rest } = tool as FunctionTool;
+  return { type, name, description: description ?? null, parameters: parameters ?? null, strict: strict ?? true, ...rest };
+}
+
+/**
+ * `text.format` as echoed: a json_schema format carries every field the spec requires (description null when
+ * unset; strict false when unset — structured outputs are strict only when asked for, as in Chat Completions).
+ */
+function echoFormat(format: TextFormat | undefined): Record<string, unknown> {
+  if (!format) return { type: 'text' };
+  if (format.type !== 'json_schema') return format;
+  const { type, name, description, schema, strict, ...rest } = format;
+  return { type, name, description: description ?? null, schema, strict: strict ?? false, ...rest };
 }
 
 /** What a client sees: reasoning `encrypted_content` only when it asked for it with `include`. */

@@ -1,13 +1,15 @@
 /**
  * What the third-party SDK suites (Vercel AI SDK, OpenAI Agents SDK) share: Switchboard in front of a fake
  * Chat-Completions server (`vllm/m`) and a fake Anthropic server (`claude/…`), no retries; a `fetch` for the
- * SDK that records every JSON body it sends (`sent`, newest last); and a recorder of every TCP connection the
+ * SDK that records every JSON body it sends (`sent`, newest last) and holds every answer to the Open Responses
+ * oracle (spec-checked-fetch.ts); and a recorder of every TCP connection the
  * process opens, so a suite can check that nothing left loopback.
  */
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { recordConnections, type ConnectionRecorder } from './connection-recorder.js';
+import { specCheckedFetch } from './spec-checked-fetch.js';
 import { startSwitchboard, type TestServer } from './switchboard.js';
 
 export interface SdkHarness {
@@ -37,7 +39,7 @@ export async function startSdkHarness(): Promise<SdkHarness> {
     chat, anthropic, sb, connections, sent,
     fetch: async (input, init) => {
       if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
-      return fetch(input, init);
+      return specCheckedFetch(input, init);
     },
     async close() {
       connections.stop();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startServer, type RunningServer } from '../../src/app.js';
 import { buildConfig } from '../../src/config/load-config.js';
+import { installSpecCheckedFetch, specCheckedFetch } from './spec-checked-fetch.js';
 
 export interface TestServer extends RunningServer {
   client(opts?: { apiKey?: string; maxRetries?: number; baseURLSuffix?: string }): OpenAI;
@@ -21,14 +22,18 @@ export async function startSwitchboard(
   const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0 });
   const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
   const running = await startServer(config, () => {}, { onSql: opts.onSql });
+  // Every Response and event this server answers, to any client in the test, is checked against the spec.
+  const uninstall = installSpecCheckedFetch(new URL(running.url).origin);
   return {
     ...running,
+    close: async () => { uninstall(); await running.close(); },
     client: (o = {}) => new OpenAI({
       apiKey: o.apiKey ?? 'sk-test',
       baseURL: `${running.url}${o.baseURLSuffix ?? '/v1'}`,
       maxRetries: o.maxRetries ?? 0,
+      fetch: specCheckedFetch,
     }),
-    post: (path, body, headers = {}) => fetch(`${running.url}${path}`, {
+    post: (path, body, headers = {}) => specCheckedFetch(`${running.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { initialResponse } from '../../src/api/response-object.js';
 import { migrations } from '../../src/store/schema.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { readSse, startSwitchboard } from '../helpers/switchboard.js';
@@ -87,7 +88,8 @@ test('migration 0003 moves existing event logs into the response rows; replay st
   const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0003'));
   const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => before } }).migrateToLatest();
   assert.ifError(error);
-  const response = { id: 'resp_old', object: 'response', created_at: 1, status: 'completed', model: 'p/m', output: [] };
+  // A whole Response, as every release stored it (the replay is checked against the spec like any answer).
+  const response = { ...initialResponse('resp_old', 'p/m', { model: 'p/m' }, 1), status: 'completed', completed_at: 1 };
   const events = [
     { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress' } },
     { type: 'response.completed', sequence_number: 1, response },
