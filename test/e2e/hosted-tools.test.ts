@@ -10,6 +10,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type OpenAI from 'openai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText } from 'ai';
 import { startFakeResponses, type FakeResponses } from '../fakes/fake-responses.js';
 import { HOSTED_ANSWER, planHostedTurn } from '../fakes/fake-responses-hosted.js';
 import { readSse, startSwitchboard, type TestServer } from '../helpers/switchboard.js';
@@ -277,5 +279,35 @@ describe('hosted tools from an openai upstream', () => {
     assert.deepEqual(listed.slice(1, 7), first.output.slice(0, 6), 'hosted items stored as sent');
     checkAnnotatedMessage(listed[7]);
     assert.deepEqual(listed[7].content, (first.output[6] as Json).content);
+  });
+
+  test('the Vercel AI SDK (zod-checked stream chunks) reads the relayed stream: hosted calls and every citation as a source', async () => {
+    const openai = createOpenAI({ baseURL: `${sb.url}/v1`, apiKey: 'x' });
+    const expected = [
+      ['url', 'https://example.com/switchboard'], ['url', 'https://example.org/state'],
+      ['document', 'report.pdf'], ['document', 'chart.png'], ['document', 'cfile-data'],
+    ];
+    const describe = (s: Json) => [s.sourceType, s.sourceType === 'url' ? s.url : s.filename];
+    // (Cast: @ai-sdk/openai's provider-tool type does not line up with `ai`'s ToolSet under this TypeScript.)
+    const tools = { web_search: openai.tools.webSearch({}) } as unknown as Parameters<typeof generateText>[0]['tools'];
+
+    fake.enqueue({ kind: 'hosted' });
+    const streamed = streamText({
+      model: openai.responses('openai/gpt-5'), prompt: 'Research Switchboard', tools,
+      abortSignal: AbortSignal.timeout(10_000),
+    });
+    const parts: Json[] = [];
+    for await (const part of streamed.fullStream) parts.push(part as Json);
+    assert.equal(parts.filter((p) => p.type === 'error').length, 0, 'no chunk failed the SDK schema');
+    assert.deepEqual((await streamed.sources).map(describe), expected);
+    assert.equal(await streamed.text, HOSTED_ANSWER);
+    assert.ok(parts.some((p) => p.type === 'tool-result' && p.toolName === 'web_search'), 'the web search surfaced as a provider tool result');
+
+    fake.enqueue({ kind: 'hosted' });
+    const generated = await generateText({
+      model: openai.responses('openai/gpt-5'), prompt: 'Research Switchboard', tools,
+      abortSignal: AbortSignal.timeout(10_000),
+    });
+    assert.deepEqual(generated.sources.map(describe), expected);
   });
 });

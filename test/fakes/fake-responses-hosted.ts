@@ -106,7 +106,7 @@ export function planHostedTurn(turn: HostedTurn, body: any): HostedPlan {
   // MCP: list the server's tools, then call one
   const fail = turn.mcpFails === true;
   const mcplId = `mcpl_${hex(24)}`;
-  const tools = [{ name: 'ask_question', description: 'Ask about a repository', input_schema: { type: 'object', properties: { question: { type: 'string' } } }, annotations: null }];
+  const tools = [{ name: 'ask_question', description: 'Ask about a repository', input_schema: { type: 'object', properties: { question: { type: 'string' } } }, annotations: { read_only: true } }];
   add(
     { id: mcplId, type: 'mcp_list_tools', server_label: 'deepwiki', tools: [] },
     (ref) => [
