@@ -15,6 +15,9 @@ import { generateText, streamText } from 'ai';
 import { startFakeResponses, type FakeResponses } from '../fakes/fake-responses.js';
 import { HOSTED_ANSWER, planHostedTurn } from '../fakes/fake-responses-hosted.js';
 import { readSse, startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 type Json = Record<string, any>;
 
@@ -310,4 +313,73 @@ describe('hosted tools from an openai upstream', () => {
     });
     assert.deepEqual(generated.sources.map(describe), expected);
   });
+
+  test("checklist: every event type of the openai package's ResponseStreamEvent union reaches the client", async () => {
+    // Hosted tools, then every item kind the builder makes itself, then audio (events about no item).
+    const hosted = upstreamPlan().events;
+    const at = (i: number) => ({ output_index: i });
+    const rs = { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'plan' }], content: [{ type: 'reasoning_text', text: 'think' }], encrypted_content: 'gAAAAAB' };
+    const refusal = { id: 'msg_r', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] };
+    const fc = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'f', arguments: '{}' };
+    const ctc = { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_2', name: 'patch', input: 'x' };
+    const ref = (id: string, i: number) => ({ item_id: id, output_index: i });
+    fake.enqueue({
+      kind: 'events',
+      events: [
+        ...hosted,
+        { type: 'response.output_item.added', ...at(7), item: { id: 'rs_1', type: 'reasoning', summary: [] } },
+        { type: 'response.reasoning_summary_part.added', ...ref('rs_1', 7), summary_index: 0, part: { type: 'summary_text', text: '' } },
+        { type: 'response.reasoning_summary_text.delta', ...ref('rs_1', 7), summary_index: 0, delta: 'plan' },
+        { type: 'response.reasoning_summary_text.done', ...ref('rs_1', 7), summary_index: 0, text: 'plan' },
+        { type: 'response.reasoning_summary_part.done', ...ref('rs_1', 7), summary_index: 0, part: { type: 'summary_text', text: 'plan' } },
+        { type: 'response.content_part.added', ...ref('rs_1', 7), content_index: 0, part: { type: 'reasoning_text', text: '' } },
+        { type: 'response.reasoning_text.delta', ...ref('rs_1', 7), content_index: 0, delta: 'think' },
+        { type: 'response.reasoning_text.done', ...ref('rs_1', 7), content_index: 0, text: 'think' },
+        { type: 'response.content_part.done', ...ref('rs_1', 7), content_index: 0, part: { type: 'reasoning_text', text: 'think' } },
+        { type: 'response.output_item.done', ...at(7), item: rs },
+        { type: 'response.output_item.added', ...at(8), item: { ...refusal, status: 'in_progress', content: [] } },
+        { type: 'response.content_part.added', ...ref('msg_r', 8), content_index: 0, part: { type: 'refusal', refusal: '' } },
+        { type: 'response.refusal.delta', ...ref('msg_r', 8), content_index: 0, delta: 'No.' },
+        { type: 'response.refusal.done', ...ref('msg_r', 8), content_index: 0, refusal: 'No.' },
+        { type: 'response.content_part.done', ...ref('msg_r', 8), content_index: 0, part: { type: 'refusal', refusal: 'No.' } },
+        { type: 'response.output_item.done', ...at(8), item: refusal },
+        { type: 'response.output_item.added', ...at(9), item: { ...fc, status: 'in_progress', arguments: '' } },
+        { type: 'response.function_call_arguments.delta', ...ref('fc_1', 9), delta: '{}' },
+        { type: 'response.function_call_arguments.done', ...ref('fc_1', 9), name: 'f', arguments: '{}' },
+        { type: 'response.output_item.done', ...at(9), item: fc },
+        { type: 'response.output_item.added', ...at(10), item: { ...ctc, status: 'in_progress', input: '' } },
+        { type: 'response.custom_tool_call_input.delta', ...ref('ctc_1', 10), delta: 'x' },
+        { type: 'response.custom_tool_call_input.done', ...ref('ctc_1', 10), input: 'x' },
+        { type: 'response.output_item.done', ...at(10), item: ctc },
+        // the failing MCP listing and call, as items 11 and 12
+        ...upstreamPlan(true).events.filter((e) => e.output_index === 4 || e.output_index === 5).map((e) => ({ ...e, output_index: e.output_index + 7 })),
+        { type: 'response.audio.transcript.delta', delta: 'hi' },
+        { type: 'response.audio.transcript.done' },
+        { type: 'response.audio.delta', delta: 'AAAA' },
+        { type: 'response.audio.done' },
+      ],
+    });
+    const events = await streamRaw({ ...request(), tools: [...TOOLS, { type: 'function', name: 'f', parameters: { type: 'object' } }, { type: 'custom', name: 'patch' }] });
+    assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+    const seen = new Set(events.map((e) => e.type));
+
+    // Not in this stream, by design: a queued response (background mode, not implemented) and the other endings
+    // (`error`, `response.failed`, `response.incomplete`: each tested where the response fails or is cut short).
+    const elsewhere = new Set(['response.queued', 'error', 'response.failed', 'response.incomplete']);
+    const union = streamEventTypes();
+    assert.ok(union.length >= 50, `read the union (${union.length} types)`);
+    const missing = union.filter((t) => !seen.has(t) && !elsewhere.has(t));
+    assert.deepEqual(missing, [], 'every other event type of the union was relayed or made by the builder');
+  });
 });
+
+/** The `type` literal of every member of `ResponseStreamEvent` in the installed openai package's types. */
+function streamEventTypes(): string[] {
+  const root = dirname(createRequire(import.meta.url).resolve('openai'));
+  const dts = readFileSync(join(root, 'resources/responses/responses.d.ts'), 'utf8');
+  const union = /export type ResponseStreamEvent = ([^;]+);/.exec(dts)![1].split('|').map((n) => n.trim());
+  return union.map((name) => {
+    const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(dts)![1];
+    return /\btype: '([^']+)'/.exec(body.replace(/\/\*\*[\s\S]*?\*\//g, ''))![1];
+  });
+}
