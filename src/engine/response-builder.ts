@@ -23,7 +23,7 @@ interface OpenMessage {
   index: number;
   item: MessageItem;
   /** The content part being streamed, if any. */
-  part: { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string } | null;
+  part: { type: 'output_text'; text: string; annotations: Record<string, unknown>[] } | { type: 'refusal'; refusal: string } | null;
 }
 interface OpenReasoning {
   kind: 'reasoning';
@@ -38,6 +38,11 @@ interface OpenCall {
   item: FunctionCallItem | OtherItem;
   custom: boolean;
   args: string;
+}
+/** A hosted-tool item between its start and its done (see `hosted-item-*` ModelEvents). */
+interface OpenHosted {
+  index: number;
+  item: OtherItem;
 }
 
 export interface BuilderOptions {
@@ -54,6 +59,8 @@ export class ResponseBuilder {
   private current: OpenMessage | OpenReasoning | null = null;
   private readonly calls = new Map<string, OpenCall>();
   private readonly ignoredCalls = new Set<string>();
+  /** Open hosted-tool items by the adapter's key. */
+  private readonly hosted = new Map<string, OpenHosted>();
   private toolCallCount = 0;
   private finishReason: FinishReason | null = null;
   /** Usage of the current attempt, and the sum over earlier (discarded) attempts. */
@@ -120,6 +127,21 @@ export class ResponseBuilder {
       case 'item':
         this.passThrough(ev.item);
         return;
+      case 'hosted-item-start':
+        this.startHosted(ev.key, ev.item);
+        return;
+      case 'hosted-item-event':
+        this.hostedProgress(ev.key, ev.name, ev.fields);
+        return;
+      case 'hosted-item-done':
+        this.endHosted(ev.key, ev.item, null);
+        return;
+      case 'text-annotation':
+        this.addAnnotation(ev.annotation);
+        return;
+      case 'response-event':
+        this.emit(`response.${ev.name}`, payload(ev.fields));
+        return;
       case 'usage':
         this.usage = ev.usage;
         return;
@@ -169,6 +191,7 @@ export class ResponseBuilder {
     this.holdMark = null;
     this.current = null;
     this.calls.clear();
+    this.hosted.clear();
     this.finishReason = null;
     if (this.usage) this.priorUsage = addUsage(this.priorUsage, this.usage);
     this.usage = null;
@@ -212,25 +235,29 @@ export class ResponseBuilder {
 
   private appendMessageText(type: 'output_text' | 'refusal', delta: string) {
     const m = this.ensureMessage();
-    if (m.part && m.part.type !== type) this.closePart(m);
-    if (!m.part) {
-      m.part = type === 'output_text' ? { type, text: '' } : { type, refusal: '' };
-      const part = type === 'output_text' ? { type, annotations: [], logprobs: [], text: '' } : { type, refusal: '' };
-      m.item.content.push(part as MessageItem['content'][number]);
-      this.emit('response.content_part.added', {
-        item_id: m.item.id, output_index: m.index, content_index: m.item.content.length - 1, part,
-      });
-    }
+    const part = m.part?.type === type ? m.part : this.openPart(m, type);
     const contentIndex = m.item.content.length - 1;
-    if (m.part.type === 'output_text') {
-      m.part.text += delta;
+    if (part.type === 'output_text') {
+      part.text += delta;
       this.emit('response.output_text.delta', {
         item_id: m.item.id, output_index: m.index, content_index: contentIndex, delta, logprobs: [],
       });
     } else {
-      m.part.refusal += delta;
+      part.refusal += delta;
       this.emit('response.refusal.delta', { item_id: m.item.id, output_index: m.index, content_index: contentIndex, delta });
     }
+  }
+
+  private openPart(m: OpenMessage, type: 'output_text' | 'refusal'): NonNullable<OpenMessage['part']> {
+    if (m.part) this.closePart(m);
+    const open: NonNullable<OpenMessage['part']> = type === 'output_text' ? { type, text: '', annotations: [] } : { type, refusal: '' };
+    m.part = open;
+    const part = type === 'output_text' ? { type, annotations: [], logprobs: [], text: '' } : { type, refusal: '' };
+    m.item.content.push(part as MessageItem['content'][number]);
+    this.emit('response.content_part.added', {
+      item_id: m.item.id, output_index: m.index, content_index: m.item.content.length - 1, part,
+    });
+    return open;
   }
 
   private ensureMessage(): OpenMessage {
@@ -249,7 +276,7 @@ export class ResponseBuilder {
     const base = { item_id: m.item.id, output_index: m.index, content_index: contentIndex };
     let part;
     if (p.type === 'output_text') {
-      part = { type: 'output_text', annotations: [], logprobs: [], text: p.text };
+      part = { type: 'output_text', annotations: p.annotations.slice(), logprobs: [], text: p.text };
       this.emit('response.output_text.done', { ...base, text: p.text, logprobs: [] });
     } else {
       part = { type: 'refusal', refusal: p.refusal };
@@ -376,6 +403,52 @@ export class ResponseBuilder {
     this.emit('response.output_item.done', { output_index: index, item: presentItem(full, this.options.includeEncrypted) });
   }
 
+  // ---- hosted-tool items and annotations --------------------------------------------------------------------
+
+  /**
+   * A hosted item gets its output position when it starts, so its progress events and everything after it
+   * carry Switchboard's output_index; it keeps the vendor's id (the vendor issued it for an item it ran).
+   */
+  private startHosted(key: string, item: Item) {
+    this.closeCurrent('completed');
+    const full: OtherItem = { ...item, id: item.id ?? newId('item') };
+    const index = this.addItem(full);
+    this.hosted.set(key, { index, item: full });
+    if (this.sink) this.emit('response.output_item.added', { output_index: index, item: presentItem(snapshotItem(full), this.options.includeEncrypted) });
+  }
+
+  private hostedProgress(key: string, name: string, fields: Record<string, unknown>) {
+    const h = this.hosted.get(key);
+    if (!h) return; // progress of an item never started (or already done): there is no position to give it
+    this.emit(`response.${name}`, { ...payload(fields), output_index: h.index, item_id: h.item.id });
+  }
+
+  /** `final` null: the item ends as it is (status set to `status` when the stream was cut short). */
+  private endHosted(key: string, final: Item | null, status: 'incomplete' | null) {
+    const h = this.hosted.get(key);
+    if (!h) {
+      if (final) this.passThrough(final);
+      return;
+    }
+    this.hosted.delete(key);
+    const item: OtherItem = final ? { ...final, id: h.item.id } : { ...h.item };
+    if (status && 'status' in item) item.status = status;
+    this.response.output[h.index] = item;
+    if (this.sink) this.emit('response.output_item.done', { output_index: h.index, item: presentItem(item, this.options.includeEncrypted) });
+  }
+
+  /** An annotation belongs to the output_text part being streamed (opened for it if the text has not begun). */
+  private addAnnotation(annotation: Record<string, unknown>) {
+    const m = this.ensureMessage();
+    const part = m.part?.type === 'output_text' ? m.part : this.openPart(m, 'output_text');
+    if (part.type !== 'output_text') return;
+    part.annotations.push(annotation);
+    this.emit('response.output_text.annotation.added', {
+      item_id: m.item.id, output_index: m.index, content_index: m.item.content.length - 1,
+      annotation_index: part.annotations.length - 1, annotation,
+    });
+  }
+
   // ---- shared -----------------------------------------------------------------------------------------------
 
   private addItem(item: Item): number {
@@ -408,6 +481,9 @@ export class ResponseBuilder {
     this.closeCurrent(status);
     const open = [...this.calls.entries()].sort((a, b) => a[1].index - b[1].index);
     for (const [callId] of open) this.endCall(callId, undefined, status);
+    // A hosted item whose done never came ends in the shape it has; cut short, it is marked incomplete.
+    const hosted = [...this.hosted.entries()].sort((a, b) => a[1].index - b[1].index);
+    for (const [key] of hosted) this.endHosted(key, null, status === 'incomplete' ? 'incomplete' : null);
   }
 
   private terminate(status: ResponseStatus, eventType: string | null, patch: Partial<ResponseObject>): ResponseObject {
@@ -435,4 +511,10 @@ export class ResponseBuilder {
     if (this.held) this.held.push(event);
     else this.sink(event);
   }
+}
+
+/** A relayed event's own fields, never overriding the type and sequence number the builder gives it. */
+function payload(fields: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, sequence_number: _seq, ...rest } = fields;
+  return rest;
 }

@@ -57,6 +57,28 @@ export type ModelEvent =
   | { type: 'tool-call-end'; callId: string; arguments?: string }
   /** A whole output item the builder passes through untouched (e.g. an upstream web_search_call). */
   | { type: 'item'; item: Item }
+  /**
+   * A hosted-tool item the vendor runs itself (web_search_call, file_search_call, code_interpreter_call,
+   * image_generation_call, mcp_list_tools, mcp_call, …) started, in its initial shape. `key` is the adapter's
+   * handle for it in the events that follow; the builder gives the item its output position.
+   */
+  | { type: 'hosted-item-start'; key: string; item: Item }
+  /**
+   * Progress of a started hosted item, in the Responses vocabulary Switchboard itself speaks: `name` is the event
+   * type without `response.` (`web_search_call.searching`, `code_interpreter_call_code.delta`,
+   * `image_generation_call.partial_image`, …) and `fields` its payload without type, sequence number, item id or
+   * output index (the builder sets its own).
+   */
+  | { type: 'hosted-item-event'; key: string; name: string; fields: Record<string, unknown> }
+  /** The hosted item finished: `item` is its final shape (it replaces the initial one). */
+  | { type: 'hosted-item-done'; key: string; item: Item }
+  /** A citation (url_citation, file_citation, container_file_citation, file_path) on the output text so far. */
+  | { type: 'text-annotation'; annotation: Record<string, unknown> }
+  /**
+   * A stream event about the response as a whole that belongs to no output item and that the builder does not
+   * make itself (`audio.delta`, `audio.transcript.done`, …): `name` without `response.`, `fields` its payload.
+   */
+  | { type: 'response-event'; name: string; fields: Record<string, unknown> }
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason; rawReason?: string };
 

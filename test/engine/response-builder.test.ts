@@ -131,3 +131,85 @@ test('without a sink (a response nobody streams) the builder builds the same Res
   assert.equal(ids(quiet), ids(streamed));
   assert.equal(quiet.output.length, 4);
 });
+
+test('hosted items: positioned at their start, progress relayed with Switchboard numbering, final shape at done', () => {
+  const ws = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'q' } };
+  const { out, response } = build([
+    { type: 'reasoning-summary-delta', delta: 'plan' },
+    { type: 'hosted-item-start', key: 'ws_1', item: { id: 'ws_1', type: 'web_search_call', status: 'in_progress' } },
+    { type: 'hosted-item-event', key: 'ws_1', name: 'web_search_call.searching', fields: { type: 'spoof', sequence_number: 99, extra: 1 } },
+    { type: 'hosted-item-done', key: 'ws_1', item: ws },
+    { type: 'hosted-item-start', key: '#2', item: { type: 'image_generation_call', status: 'in_progress', result: null } },
+    { type: 'hosted-item-event', key: '#2', name: 'image_generation_call.partial_image', fields: { partial_image_index: 0, partial_image_b64: 'AA' } },
+    { type: 'hosted-item-event', key: 'unknown', name: 'web_search_call.completed', fields: {} },
+    { type: 'response-event', name: 'audio.delta', fields: { delta: 'BB' } },
+    { type: 'text-delta', delta: 'Answer' },
+    { type: 'finish', reason: 'stop' },
+  ]);
+  assert.deepEqual(out.map((e) => e.sequence_number), out.map((_, i) => i));
+  const strip = ({ sequence_number: _s, ...rest }: StreamEvent) => rest;
+  const igId = (response.output[2] as any).id;
+  assert.match(igId, /^item_/, 'an upstream item without an id gets one');
+  const ig = { type: 'image_generation_call', status: 'in_progress', result: null, id: igId };
+  assert.equal(out[7].type, 'response.output_item.done', 'the reasoning item closes before the hosted item starts');
+  assert.deepEqual(out.slice(8, 14).map(strip), [
+    { type: 'response.output_item.added', output_index: 1, item: { id: 'ws_1', type: 'web_search_call', status: 'in_progress' } },
+    { type: 'response.web_search_call.searching', extra: 1, output_index: 1, item_id: 'ws_1' },
+    { type: 'response.output_item.done', output_index: 1, item: ws },
+    { type: 'response.output_item.added', output_index: 2, item: ig },
+    { type: 'response.image_generation_call.partial_image', partial_image_index: 0, partial_image_b64: 'AA', output_index: 2, item_id: igId },
+    // (progress of an item never started is dropped: there is no position to give it)
+    { type: 'response.audio.delta', delta: 'BB' },
+  ]);
+  assert.deepEqual(out.slice(14, -1).map((e) => [e.type, e.output_index]), [
+    ['response.output_item.added', 3], ['response.content_part.added', 3], ['response.output_text.delta', 3],
+    ['response.output_text.done', 3], ['response.content_part.done', 3], ['response.output_item.done', 3],
+    // an item whose done never came is closed at the end, as it is
+    ['response.output_item.done', 2],
+  ]);
+  assert.deepEqual(out.at(-2)!.item, ig);
+  assert.deepEqual(response.output.map((i) => i.type), ['reasoning', 'web_search_call', 'image_generation_call', 'message']);
+  assert.deepEqual(response.output[1], ws);
+});
+
+test('annotations: announced on the open output_text part, kept in its done events, the item and the Response', () => {
+  const cite = { type: 'url_citation', start_index: 0, end_index: 4, title: 'T', url: 'https://example.com' };
+  const path = { type: 'file_path', file_id: 'file-1', index: 9 };
+  const events: ModelEvent[] = [
+    { type: 'text-delta', delta: 'Fact ' },
+    { type: 'text-annotation', annotation: cite },
+    { type: 'text-delta', delta: 'file.csv' },
+    { type: 'text-annotation', annotation: path },
+    { type: 'finish', reason: 'stop' },
+  ];
+  const { out, response } = build(events);
+  const msgId = (response.output[0] as any).id;
+  const added = out.filter((e) => e.type === 'response.output_text.annotation.added').map(({ sequence_number: _s, ...e }) => e);
+  assert.deepEqual(added, [
+    { type: 'response.output_text.annotation.added', item_id: msgId, output_index: 0, content_index: 0, annotation_index: 0, annotation: cite },
+    { type: 'response.output_text.annotation.added', item_id: msgId, output_index: 0, content_index: 0, annotation_index: 1, annotation: path },
+  ]);
+  const part = { type: 'output_text', annotations: [cite, path], logprobs: [], text: 'Fact file.csv' };
+  assert.deepEqual(out.find((e) => e.type === 'response.content_part.done')!.part, part);
+  assert.deepEqual((out.find((e) => e.type === 'response.output_item.done')!.item as any).content, [part]);
+  assert.deepEqual((response.output[0] as any).content, [part]);
+  assert.deepEqual((out.at(-1)!.response as any).output[0].content, [part]);
+  // the content_part.added event showed the part as it began
+  assert.deepEqual(out.find((e) => e.type === 'response.content_part.added')!.part, { type: 'output_text', annotations: [], logprobs: [], text: '' });
+
+  // Without a sink the Response is the same.
+  const b = new ResponseBuilder(initialResponse('resp_2', 'p/m', { model: 'p/m' }, 1), null, { includeEncrypted: false, maxToolCalls: null });
+  for (const e of events) b.apply(e);
+  assert.deepEqual((b.finish().output[0] as any).content, [part]);
+});
+
+test('a response cut short closes open hosted items as incomplete', () => {
+  const out: StreamEvent[] = [];
+  const b = new ResponseBuilder(initialResponse('resp_3', 'p/m', { model: 'p/m' }, 1), (e) => out.push(e), { includeEncrypted: false, maxToolCalls: null });
+  b.start();
+  b.apply({ type: 'hosted-item-start', key: 'ci_1', item: { id: 'ci_1', type: 'code_interpreter_call', status: 'in_progress', code: '' } });
+  b.apply({ type: 'hosted-item-event', key: 'ci_1', name: 'code_interpreter_call_code.delta', fields: { delta: 'x' } });
+  const r = b.fail('upstream_error', 'boom');
+  assert.deepEqual(r.output, [{ id: 'ci_1', type: 'code_interpreter_call', status: 'incomplete', code: '' }]);
+  assert.deepEqual(out.map((e) => e.type).slice(-3), ['response.code_interpreter_call_code.delta', 'response.output_item.done', 'response.failed']);
+});

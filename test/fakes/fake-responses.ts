@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { FakeToolCall, FakeTurn, FakeUpstream, ReceivedRequest } from './fake-turn.js';
 import { echoText } from './fake-turn.js';
 import { createFakeServer, listenOnLoopback } from './fake-http.js';
+import { checkHostedInput, planHostedTurn, type HostedTurn } from './fake-responses-hosted.js';
 
 type Json = Record<string, any>;
 
@@ -27,7 +28,9 @@ export type ResponsesFakeTurn =
    * Sends `response.created` + `response.in_progress`, then these events verbatim (`sequence_number` added),
    * then `response.completed` (output = the items of the `output_item.done` events) unless `complete` is false.
    */
-  | { kind: 'events'; events: Json[]; complete?: boolean };
+  | { kind: 'events'; events: Json[]; complete?: boolean }
+  /** OpenAI running its hosted tools, then a cited answer (fake-responses-hosted.ts); streamed or as JSON. */
+  | HostedTurn;
 
 export interface FakeResponsesOptions {
   /** Models answering 400 to `include: ["reasoning.encrypted_content"]`, besides the gpt-4* / gpt-3.5* families. */
@@ -103,6 +106,12 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
       res.end(JSON.stringify(response));
       return;
     }
+    if (turn.kind === 'hosted' && body.stream !== true) {
+      finishResponse(response, planHostedTurn(turn, body).items, turn, undefined);
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() });
+      res.end(JSON.stringify(response));
+      return;
+    }
     if (body.stream !== true) {
       return sendError(res, 400, { message: `The fake only streams '${turn.kind}' turns.`, type: 'invalid_request_error' });
     }
@@ -133,6 +142,12 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
         message: turn.message ?? 'An error occurred while processing your request.',
       };
       await sse.send('response.failed', { response });
+      res.end();
+    } else if (turn.kind === 'hosted') {
+      const plan = planHostedTurn(turn, body);
+      for (const { type, ...rest } of plan.events) await sse.send(String(type), rest, String(type).endsWith('.delta'));
+      finishResponse(response, plan.items, turn, undefined);
+      await sse.send('response.completed', { response });
       res.end();
     } else if (turn.kind === 'events') {
       const output: Json[] = [];
@@ -176,6 +191,8 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
     if (Array.isArray(body.include) && body.include.includes(ENCRYPTED) && !isReasoningModel(body.model)) {
       return { status: 400, error: { message: 'Encrypted content is not supported with this model.', type: 'invalid_request_error', param: 'include' } };
     }
+    const hostedError = checkHostedInput(body.input);
+    if (hostedError) return { status: 400, error: hostedError };
     const input = Array.isArray(body.input) ? body.input : [];
     for (const [i, item] of input.entries()) {
       if (item?.type !== 'reasoning') continue;

@@ -41,3 +41,26 @@ test('non-ASCII text keeps byte offsets right across reused prefixes', () => {
   assert.equal(memo([...h.slice(0, 9), user('ünï')]), fresh([...h.slice(0, 9), user('ünï')]));
   assert.equal(memo([...h, user('2')]), fresh([...h, user('2')]));
 });
+
+test("hosted-tool calls keep OpenAI's own ids (its input schema requires them), never Switchboard's; annotations stay", () => {
+  const cite = { type: 'url_citation', start_index: 0, end_index: 3, title: 'T', url: 'https://example.com' };
+  const items = [
+    { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'q' } },
+    { id: 'fs_1', type: 'file_search_call', status: 'completed', queries: ['q'], results: null },
+    { id: 'ci_1', type: 'code_interpreter_call', status: 'completed', code: 'x', container_id: 'cntr_1', outputs: null },
+    { id: 'ig_1', type: 'image_generation_call', status: 'completed', result: 'AA' },
+    { id: 'mcpl_1', type: 'mcp_list_tools', server_label: 's', tools: [] },
+    { id: 'mcp_1', type: 'mcp_call', server_label: 's', name: 'n', arguments: '{}' },
+    // minted by Switchboard for items a client sent without an id (normalize-input.ts): left out
+    { id: 'item_0190abc', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'q' } },
+    { id: 'item_0190abd', type: 'mcp_call', server_label: 's', name: 'n', arguments: '{}' },
+    { id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Yes', annotations: [cite], logprobs: [] }] },
+  ] as Item[];
+  const sent = convertInputItems(items);
+  assert.deepEqual(sent.slice(0, 6), items.slice(0, 6));
+  assert.equal('id' in sent[6], false);
+  assert.equal('id' in sent[7], false);
+  const { id: _id, ...message } = items[8];
+  assert.deepEqual(sent[8], message);
+  assert.equal(memo(items), fresh(items));
+});

@@ -273,8 +273,9 @@ describe('openai (Responses) provider', () => {
     assert.deepEqual(events.at(-1), { type: 'finish', reason: 'stop', rawReason: 'completed' });
   });
 
-  it('passes hosted-tool items through whole', async () => {
+  it('relays a hosted-tool item as start / progress / done, with every progress event and its payload', async () => {
     const ws = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'switchboard', sources: [{ type: 'url', url: 'https://example.com' }] } };
+    const ci = { id: 'ci_1', type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: 'cntr_1', outputs: [{ type: 'logs', logs: '1' }] };
     fake.enqueue({
       kind: 'events',
       events: [
@@ -283,15 +284,100 @@ describe('openai (Responses) provider', () => {
         { type: 'response.web_search_call.searching', item_id: 'ws_1', output_index: 0 },
         { type: 'response.web_search_call.completed', item_id: 'ws_1', output_index: 0 },
         { type: 'response.output_item.done', output_index: 0, item: ws },
-        { type: 'response.output_item.added', output_index: 1, item: { id: 'msg_1', type: 'message', status: 'in_progress', role: 'assistant', content: [] } },
-        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 1, content_index: 0, delta: 'Found it.', logprobs: [] },
-        { type: 'response.output_item.done', output_index: 1, item: { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Found it.', annotations: [] }] } },
+        { type: 'response.output_item.added', output_index: 1, item: { ...ci, status: 'in_progress', code: '', outputs: null } },
+        { type: 'response.code_interpreter_call_code.delta', item_id: 'ci_1', output_index: 1, delta: 'print(1)', obfuscation: 'xyz' },
+        { type: 'response.code_interpreter_call_code.done', item_id: 'ci_1', output_index: 1, code: 'print(1)' },
+        // a type OpenAI may add later, about a hosted item: relayed
+        { type: 'response.code_interpreter_call.future_phase', item_id: 'ci_1', output_index: 1, detail: 7 },
+        { type: 'response.output_item.done', output_index: 1, item: ci },
+        { type: 'response.output_item.added', output_index: 2, item: { id: 'msg_1', type: 'message', status: 'in_progress', role: 'assistant', content: [] } },
+        { type: 'response.content_part.added', item_id: 'msg_1', output_index: 2, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 2, content_index: 0, delta: 'Found it.', logprobs: [] },
+        { type: 'response.output_text.done', item_id: 'msg_1', output_index: 2, content_index: 0, text: 'Found it.', logprobs: [] },
+        { type: 'response.output_item.done', output_index: 2, item: { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Found it.', annotations: [] }] } },
       ],
     });
-    const events = await collect(provider, request([user('search')], { tools: [{ type: 'web_search' }] }));
-    assert.deepEqual(ofType(events, 'item'), [{ type: 'item', item: ws }]);
+    const events = await collect(provider, request([user('search')], { tools: [{ type: 'web_search' }, { type: 'code_interpreter', container: { type: 'auto' } }] }));
+    const hosted = events.filter((e) => e.type.startsWith('hosted-item-'));
+    assert.deepEqual(hosted, [
+      { type: 'hosted-item-start', key: 'ws_1', item: { id: 'ws_1', type: 'web_search_call', status: 'in_progress' } },
+      { type: 'hosted-item-event', key: 'ws_1', name: 'web_search_call.in_progress', fields: {} },
+      { type: 'hosted-item-event', key: 'ws_1', name: 'web_search_call.searching', fields: {} },
+      { type: 'hosted-item-event', key: 'ws_1', name: 'web_search_call.completed', fields: {} },
+      { type: 'hosted-item-done', key: 'ws_1', item: ws },
+      { type: 'hosted-item-start', key: 'ci_1', item: { ...ci, status: 'in_progress', code: '', outputs: null } },
+      { type: 'hosted-item-event', key: 'ci_1', name: 'code_interpreter_call_code.delta', fields: { delta: 'print(1)' } },
+      { type: 'hosted-item-event', key: 'ci_1', name: 'code_interpreter_call_code.done', fields: { code: 'print(1)' } },
+      { type: 'hosted-item-event', key: 'ci_1', name: 'code_interpreter_call.future_phase', fields: { detail: 7 } },
+      { type: 'hosted-item-done', key: 'ci_1', item: ci },
+    ]);
+    assert.equal(ofType(events, 'item').length, 0);
     assert.equal(text(events), 'Found it.', 'message text not repeated from its .done item');
     assert.deepEqual(events.at(-1), { type: 'finish', reason: 'stop', rawReason: 'completed' });
+  });
+
+  it('maps annotation.added to text-annotation, and takes annotations the stream never announced from the .done item', async () => {
+    const cite = (n: number) => ({ type: 'url_citation', start_index: 0, end_index: 5, title: `t${n}`, url: `https://example.com/${n}` });
+    const done = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Cited', annotations: [cite(0), cite(1)] }] };
+    fake.enqueue({
+      kind: 'events',
+      events: [
+        { type: 'response.output_item.added', output_index: 0, item: { id: 'msg_1', type: 'message', status: 'in_progress', role: 'assistant', content: [] } },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Cited', logprobs: [] },
+        { type: 'response.output_text.annotation.added', item_id: 'msg_1', output_index: 0, content_index: 0, annotation_index: 0, annotation: cite(0) },
+        { type: 'response.output_item.done', output_index: 0, item: done },
+      ],
+    });
+    const events = await collect(provider, request([user('cite')]));
+    assert.deepEqual(events.filter((e) => e.type === 'text-delta' || e.type === 'text-annotation'), [
+      { type: 'text-delta', delta: 'Cited' },
+      { type: 'text-annotation', annotation: cite(0) },
+      { type: 'text-annotation', annotation: cite(1) },
+    ]);
+
+    // A message that arrives only whole: its text, then all its annotations.
+    fake.enqueue({ kind: 'events', events: [{ type: 'response.output_item.done', output_index: 0, item: done }] });
+    const whole = await collect(provider, request([user('cite')]));
+    assert.deepEqual(whole.filter((e) => e.type === 'text-delta' || e.type === 'text-annotation'), [
+      { type: 'text-delta', delta: 'Cited' },
+      { type: 'text-annotation', annotation: cite(0) },
+      { type: 'text-annotation', annotation: cite(1) },
+    ]);
+  });
+
+  it('relays events about no item (audio) and drops what it cannot place or the builder makes itself', async () => {
+    fake.enqueue({
+      kind: 'events',
+      events: [
+        { type: 'response.audio.delta', delta: 'AAAA' },
+        { type: 'response.audio.transcript.delta', delta: 'hi' },
+        { type: 'response.audio.transcript.done' },
+        { type: 'response.audio.done' },
+        { type: 'response.output_item.added', output_index: 0, item: { id: 'msg_1', type: 'message', status: 'in_progress', role: 'assistant', content: [] } },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'ok', logprobs: [] },
+        // a future event about a message: the builder shapes messages itself, so not relayed
+        { type: 'response.output_text.future', item_id: 'msg_1', output_index: 0, content_index: 0 },
+        // about an item never announced: nothing to map it to (not even the item at the output_index it gives)
+        { type: 'response.web_search_call.searching', item_id: 'ws_unknown', output_index: 5 },
+        { type: 'response.web_search_call.searching', item_id: 'ws_unknown', output_index: 0 },
+        // carries the upstream's own Response
+        { type: 'response.future_snapshot', response: { id: 'resp_upstream' } },
+        // not a Responses event at all
+        { type: 'keepalive' },
+        { type: 'response.output_item.done', output_index: 0, item: { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'ok', annotations: [] }] } },
+      ],
+    });
+    const events = await collect(provider, request([user('x')]));
+    assert.deepEqual(ofType(events, 'response-event'), [
+      { type: 'response-event', name: 'audio.delta', fields: { delta: 'AAAA' } },
+      { type: 'response-event', name: 'audio.transcript.delta', fields: { delta: 'hi' } },
+      { type: 'response-event', name: 'audio.transcript.done', fields: {} },
+      { type: 'response-event', name: 'audio.done', fields: {} },
+    ]);
+    assert.equal(events.filter((e) => e.type.startsWith('hosted-item-')).length, 0);
+    assert.deepEqual(events.map((e) => e.type), [
+      'metadata', 'response-event', 'response-event', 'response-event', 'response-event', 'text-delta', 'usage', 'finish',
+    ]);
   });
 
   it('streams a refusal', async () => {

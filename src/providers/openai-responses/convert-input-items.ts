@@ -14,7 +14,15 @@
  * reasoning, function / custom tool calls, web searches or local shell calls, and sends reasoning as
  * `{summary, encrypted_content}` only: the encrypted blob carries its own item id. So ids are dropped on every
  * item except the two whose id *is* meaning: `item_reference` (the id is all it has) and
- * `mcp_approval_request` (an `mcp_approval_response` points at it by `approval_request_id`).
+ * `mcp_approval_request` (an `mcp_approval_response` points at it by `approval_request_id`) — and the hosted-tool
+ * calls OpenAI ran (HOSTED_ID_PREFIX): OpenAI's input schema requires their `id` (openai 6.x
+ * `ResponseFileSearchToolCall`, `ResponseCodeInterpreterToolCall`, `ImageGenerationCall`, `McpListTools`,
+ * `McpCall`, `ResponseFunctionWebSearch`; Codex sends `image_generation_call` back with its `ig_` id), and theirs
+ * is OpenAI's own (the builder keeps a hosted item's upstream id). One with another id (Switchboard minted it for
+ * an item a client sent without one) goes without.
+ *
+ * Assistant `output_text` parts keep their `annotations` (url_citation, file_citation, container_file_citation,
+ * file_path): OpenAI's input schema takes them back as it gave them (`ResponseOutputText.annotations`, required).
  *
  * Reasoning items without `encrypted_content` carry no state OpenAI can use (a summary alone is not accepted
  * as reasoning state) and are dropped; so, on request, are all reasoning items (the retry after OpenAI could
@@ -24,6 +32,16 @@ import type { Item } from '../../api/items.js';
 import { HistoryJson } from '../history-json.js';
 
 const KEEP_ID = new Set(['item_reference', 'mcp_approval_request']);
+
+/** The id prefix OpenAI gives each hosted-tool call it runs. */
+const HOSTED_ID_PREFIX: Record<string, string> = {
+  web_search_call: 'ws_',
+  file_search_call: 'fs_',
+  code_interpreter_call: 'ci_',
+  image_generation_call: 'ig_',
+  mcp_list_tools: 'mcpl_',
+  mcp_call: 'mcp_',
+};
 
 export interface ConvertInputOptions {
   /** Drop every reasoning item (after OpenAI rejected an encrypted_content it could not verify). */
@@ -46,9 +64,14 @@ export function convertInputItem(item: Item, opts: ConvertInputOptions = {}): Re
     const encrypted = (item as { encrypted_content?: unknown }).encrypted_content;
     if (typeof encrypted !== 'string' || encrypted === '') return null;
   }
-  if (KEEP_ID.has(item.type) || item.id === undefined) return { ...item };
+  if (KEEP_ID.has(item.type) || item.id === undefined || isOpenAIHostedId(item)) return { ...item };
   const { id: _id, ...rest } = item;
   return rest;
+}
+
+function isOpenAIHostedId(item: Item): boolean {
+  const prefix = HOSTED_ID_PREFIX[item.type];
+  return prefix !== undefined && typeof item.id === 'string' && item.id.startsWith(prefix);
 }
 
 /**

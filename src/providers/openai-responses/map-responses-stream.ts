@@ -1,9 +1,18 @@
 /**
  * OpenAI Responses SSE → ModelEvents. The upstream already streams Switchboard's own event vocabulary, so this
- * is mostly a narrowing: text, refusal, reasoning and tool-call deltas become ModelEvents, hosted-tool items
- * (web_search_call, file_search_call, image_generation_call, mcp_*, …) pass through whole at their
- * `output_item.done`, and the terminal event gives usage and the finish reason. Parsing is lenient: unknown
- * event types and fields are ignored, so a newer upstream does not break an older Switchboard.
+ * is mostly a narrowing: text, refusal, reasoning and tool-call deltas become ModelEvents, annotations become
+ * `text-annotation`, and the terminal event gives usage and the finish reason.
+ *
+ * Items of every other type are hosted tools OpenAI runs itself (web_search_call, file_search_call,
+ * code_interpreter_call, image_generation_call, mcp_list_tools, mcp_call, …). Their lifecycle is relayed as
+ * `hosted-item-start` (at `output_item.added`), `hosted-item-event` for every event that names the item
+ * (`response.web_search_call.searching`, `response.code_interpreter_call_code.delta`, …, and any type OpenAI adds
+ * later) and `hosted-item-done`; the builder re-emits them with its own sequence numbers and output indexes.
+ * Events about no item (`response.audio.*`) are relayed as `response-event`. Dropped: events the builder makes
+ * itself (BUILDER_MADE), events of a type OpenAI may add later that name a message, reasoning or tool-call item
+ * (the builder shapes those items itself, so a foreign event about them could contradict its own), and events
+ * naming an item never announced. Unknown fields are ignored, so a newer upstream does not break an older
+ * Switchboard.
  */
 import { UpstreamError } from '../../api/errors.js';
 import type { Item } from '../../api/items.js';
@@ -12,10 +21,33 @@ import type { SseMessage } from '../upstream-http.js';
 
 type Json = Record<string, unknown>;
 
+/**
+ * Stream events the ResponseBuilder produces itself from the ModelEvents above, in its own order and with its
+ * own ids: relaying OpenAI's copies would duplicate them.
+ */
+const BUILDER_MADE = new Set([
+  'response.created', 'response.in_progress', 'response.queued', 'response.completed', 'response.incomplete',
+  'response.failed', 'error', 'response.output_item.added', 'response.output_item.done',
+  'response.content_part.added', 'response.content_part.done', 'response.output_text.delta',
+  'response.output_text.done', 'response.output_text.annotation.added', 'response.refusal.delta',
+  'response.refusal.done', 'response.reasoning_text.delta', 'response.reasoning_text.done',
+  'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done',
+  'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.done',
+  'response.function_call_arguments.delta', 'response.function_call_arguments.done',
+  'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done',
+]);
+
+/** Fields of an upstream event the builder replaces with its own (obfuscation pads the upstream hop only). */
+const ENVELOPE = new Set(['type', 'sequence_number', 'item_id', 'output_index', 'obfuscation']);
+
 interface OutputState {
-  kind: 'message' | 'reasoning' | 'call';
+  kind: 'message' | 'reasoning' | 'call' | 'hosted';
   /** call_id, for tool calls. */
   callId?: string;
+  /** The ModelEvent key of a hosted item. */
+  key?: string;
+  /** Annotations relayed for a message (its `.done` item supplies any the stream did not announce). */
+  annotations?: number;
   /** Whether any delta of this item was emitted (else its `.done` item supplies the content). */
   emitted: boolean;
   /** Its `output_item.done` was seen. */
@@ -36,6 +68,15 @@ export async function* mapResponsesStream(messages: AsyncIterable<SseMessage>): 
   const find = (data: Json): OutputState | undefined =>
     (typeof data.item_id === 'string' ? byItemId.get(data.item_id) : undefined) ??
     (typeof data.output_index === 'number' ? byIndex.get(data.output_index) : undefined);
+  /**
+   * The item an event to relay names: by its id when it gives one (never another item that happens to sit at its
+   * output_index), by position for an item announced without an id.
+   */
+  const findNamed = (data: Json): OutputState | undefined => {
+    if (typeof data.item_id !== 'string') return find(data);
+    const at = typeof data.output_index === 'number' ? byIndex.get(data.output_index) : undefined;
+    return byItemId.get(data.item_id) ?? (at?.key?.startsWith('#') ? at : undefined);
+  };
   /** Notes that an item streamed content (tracking it here if its `added` event never came). */
   const mark = (data: Json, kind: 'message' | 'reasoning') => {
     const state = find(data) ?? track(data, { id: data.item_id }, { kind, emitted: false });
@@ -74,7 +115,21 @@ export async function* mapResponsesStream(messages: AsyncIterable<SseMessage>): 
           track(data, item, { kind: 'message', emitted: false });
         } else if (item.type === 'reasoning') {
           track(data, item, { kind: 'reasoning', emitted: false });
+        } else if (typeof item.type === 'string') {
+          const key = str(item.id) ?? `#${num(data.output_index) ?? byIndex.size}`;
+          track(data, item, { kind: 'hosted', key, emitted: false });
+          yield { type: 'hosted-item-start', key, item: item as Item };
         }
+        break;
+      }
+
+      case 'response.output_text.annotation.added': {
+        const annotation = asObject(data.annotation);
+        if (!annotation) break;
+        // Not `mark`: an annotation is not text, and a message whose text comes only in its `.done` item still needs it.
+        const state = find(data) ?? track(data, { id: data.item_id }, { kind: 'message', emitted: false });
+        state.annotations = (state.annotations ?? 0) + 1;
+        yield { type: 'text-annotation', annotation };
         break;
       }
 
@@ -136,7 +191,9 @@ export async function* mapResponsesStream(messages: AsyncIterable<SseMessage>): 
         } else if (item.type === 'reasoning') {
           yield* reasoningDone(item, state?.emitted ?? false);
         } else if (item.type === 'message') {
-          if (!state?.emitted) yield* messageContent(item);
+          yield* messageContent(item, state?.emitted ?? false, state?.annotations ?? 0);
+        } else if (state?.kind === 'hosted' && state.key) {
+          yield { type: 'hosted-item-done', key: state.key, item: item as Item };
         } else if (typeof item.type === 'string') {
           yield { type: 'item', item: item as Item };
         }
@@ -173,11 +230,26 @@ export async function* mapResponsesStream(messages: AsyncIterable<SseMessage>): 
         throw streamFailure(str(error.code), str(error.message) ?? 'the upstream stream reported an error');
       }
 
-      default:
-        break; // content_part.*, *.done, annotations, hosted-tool progress events, future additions
+      default: {
+        if (!type || BUILDER_MADE.has(type) || !type.startsWith('response.')) break;
+        const relayed = relay(type, data, findNamed(data));
+        if (relayed) yield relayed;
+        break;
+      }
     }
   }
   throw new UpstreamError('upstream stream ended before response.completed', { code: 'upstream_bad_response' });
+}
+
+/** A hosted item's progress, or an event about no item; null for anything else (see the header). */
+function relay(type: string, data: Json, state: OutputState | undefined): ModelEvent | null {
+  const fields: Json = {};
+  for (const [k, v] of Object.entries(data)) if (!ENVELOPE.has(k)) fields[k] = v;
+  const name = type.slice('response.'.length);
+  if (state) return state.kind === 'hosted' && state.key && !state.done ? { type: 'hosted-item-event', key: state.key, name, fields } : null;
+  const aboutItem = data.item_id !== undefined || data.output_index !== undefined;
+  // A `response` field is a snapshot of the upstream's own Response (its id, its output): never the client's.
+  return aboutItem || data.response !== undefined ? null : { type: 'response-event', name, fields };
 }
 
 /**
@@ -234,12 +306,23 @@ function* reasoningDone(item: Json, emitted: boolean): Generator<ModelEvent> {
   if (any) yield withoutUndefined({ type: 'reasoning-end', id: str(item.id) });
 }
 
-/** A message whose content arrived only in its `.done` item. */
-function* messageContent(item: Json): Generator<ModelEvent> {
+/**
+ * What of a message only its `.done` item brought: all its content when nothing was streamed, else the
+ * annotations past the `announced` ones the stream relayed (an upstream may put citations on the item only).
+ */
+function* messageContent(item: Json, streamed: boolean, announced: number): Generator<ModelEvent> {
+  let seen = 0;
   for (const part of Array.isArray(item.content) ? item.content : []) {
     const p = asObject(part);
-    if (p?.type === 'output_text' && str(p.text)) yield { type: 'text-delta', delta: str(p.text)! };
-    else if (p?.type === 'refusal' && str(p.refusal)) yield { type: 'refusal-delta', delta: str(p.refusal)! };
+    if (!streamed) {
+      if (p?.type === 'output_text' && str(p.text)) yield { type: 'text-delta', delta: str(p.text)! };
+      else if (p?.type === 'refusal' && str(p.refusal)) yield { type: 'refusal-delta', delta: str(p.refusal)! };
+    }
+    if (p?.type !== 'output_text' || !Array.isArray(p.annotations)) continue;
+    for (const raw of p.annotations) {
+      const annotation = asObject(raw);
+      if (annotation && seen++ >= announced) yield { type: 'text-annotation', annotation };
+    }
   }
 }
 
