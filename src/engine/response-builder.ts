@@ -397,7 +397,7 @@ export class ResponseBuilder {
 
   private passThrough(item: Item) {
     this.closeCurrent('completed');
-    const full = { ...item, id: item.id ?? newId('item') };
+    const full = withStatus({ ...item, id: item.id ?? newId('item') }, item.error ? 'failed' : 'completed');
     const index = this.addItem(full);
     this.emit('response.output_item.added', { output_index: index, item: presentItem(full, this.options.includeEncrypted) });
     this.emit('response.output_item.done', { output_index: index, item: presentItem(full, this.options.includeEncrypted) });
@@ -411,7 +411,7 @@ export class ResponseBuilder {
    */
   private startHosted(key: string, item: Item) {
     this.closeCurrent('completed');
-    const full: OtherItem = { ...item, id: item.id ?? newId('item') };
+    const full: OtherItem = withStatus({ ...item, id: item.id ?? newId('item') }, 'in_progress');
     const index = this.addItem(full);
     this.hosted.set(key, { index, item: full });
     if (this.sink) this.emit('response.output_item.added', { output_index: index, item: presentItem(snapshotItem(full), this.options.includeEncrypted) });
@@ -431,8 +431,9 @@ export class ResponseBuilder {
       return;
     }
     this.hosted.delete(key);
-    const item: OtherItem = final ? { ...final, id: h.item.id } : { ...h.item };
-    if (status && 'status' in item) item.status = status;
+    const item: OtherItem = final ? withStatus({ ...final, id: h.item.id }, final.error ? 'failed' : 'completed') : { ...h.item };
+    if (status) item.status = status;
+    else if (!final && item.status === 'in_progress') item.status = 'completed';
     this.response.output[h.index] = item;
     if (this.sink) this.emit('response.output_item.done', { output_index: h.index, item: presentItem(item, this.options.includeEncrypted) });
   }
@@ -517,4 +518,12 @@ export class ResponseBuilder {
 function payload(fields: Record<string, unknown>): Record<string, unknown> {
   const { type: _type, sequence_number: _seq, ...rest } = fields;
   return rest;
+}
+
+/**
+ * Every item carries a `status` (the Open Responses spec's required item fields). OpenAI's `mcp_list_tools` and
+ * `mcp_approval_request` items have none: they get one, an extension field the openai types tolerate.
+ */
+function withStatus<T extends Item>(item: T, status: string): T {
+  return typeof item.status === 'string' ? item : { ...item, status };
 }

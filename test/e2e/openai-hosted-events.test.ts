@@ -71,6 +71,17 @@ function withoutIds(value: Json): Json {
 }
 const plainContainer = (a: Json) => (a.container_id ? { ...a, container_id: 'cntr' } : a);
 
+/**
+ * The one change Switchboard makes to an upstream item: every item carries a `status` (the Open Responses
+ * spec's required item fields), so OpenAI's status-less `mcp_list_tools` gets `in_progress`, then `completed`
+ * (or `failed` when it carries an error).
+ */
+function statusAdded(e: Json): Json {
+  if (!e.item || typeof e.item.status === 'string') return e;
+  const status = e.type === 'response.output_item.added' ? 'in_progress' : e.item.error ? 'failed' : 'completed';
+  return { ...e, item: { ...e.item, status } };
+}
+
 /** The checks every Switchboard stream of this turn must pass; returns the terminal Response. */
 function checkStream(events: Json[], opts: { mcpFails?: boolean; sdkHelper?: boolean } = {}): Json {
   assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i), 'sequence numbers contiguous from 0');
@@ -82,7 +93,7 @@ function checkStream(events: Json[], opts: { mcpFails?: boolean; sdkHelper?: boo
   const middle = events.slice(2, -1);
   assert.deepEqual(middle.map((e) => e.type), plan.events.map((e) => e.type), 'the upstream event sequence, type by type');
   // (The SDK's stream() helper accumulates text into the added items and parts it hands out, by reference.)
-  if (!opts.sdkHelper) assert.deepEqual(middle.map(withoutIds), plan.events.map(withoutIds), 'payloads relayed unchanged');
+  if (!opts.sdkHelper) assert.deepEqual(middle.map(withoutIds), plan.events.map(statusAdded).map(withoutIds), 'payloads relayed unchanged');
 
   // output_index / item_id consistency: each event names the item announced at its output_index, between
   // that item's added and done.
