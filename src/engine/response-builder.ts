@@ -433,7 +433,6 @@ export class ResponseBuilder {
     this.hosted.delete(key);
     const item: OtherItem = final ? withStatus({ ...final, id: h.item.id }, final.error ? 'failed' : 'completed') : { ...h.item };
     if (status) item.status = status;
-    else if (!final && item.status === 'in_progress') item.status = 'completed';
     this.response.output[h.index] = item;
     if (this.sink) this.emit('response.output_item.done', { output_index: h.index, item: presentItem(item, this.options.includeEncrypted) });
   }
