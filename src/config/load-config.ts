@@ -30,12 +30,28 @@ export interface Config {
   fetch: { maxBytes: number; timeoutMs: number; allowHosts: string[]; maxRedirects: number };
   /** Bare model name → `provider/model` (a list = primary then fallbacks). */
   aliases: Record<string, string[]>;
+  /** Log the request line (one per HTTP request) at info level; otherwise it is a debug line. */
   logRequests: boolean;
+  /** The lowest level written (pino's: fatal … trace, or silent). */
+  logLevel: LogLevel;
+  /**
+   * One request's attempts to start a response (retries and fallbacks, backoff included) end this long after
+   * the first one began; an attempt still waiting then is abandoned (504 `upstream_timeout`), none starts after.
+   */
+  upstreamDeadlineMs: number;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const KINDS: ProviderKind[] = ['openai-chat', 'openai', 'anthropic', 'gemini'];
 
-const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 300_000, idle: 300_000 };
+/**
+ * A streamed call must show its first event within a minute; a call answered in one piece (the whole
+ * generation) gets five. See ProviderConfig.timeouts.
+ */
+const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 60_000, nonStream: 300_000, idle: 300_000, keepAliveMax: 300_000 };
+const DEFAULT_UPSTREAM_DEADLINE_MS = 300_000;
 
 export class ConfigError extends Error {}
 
@@ -62,14 +78,14 @@ function readYaml(path: string): Record<string, unknown> {
  */
 const KEYS = {
   top: ['server', 'database', 'auth', 'providers', 'models', 'files', 'fetch'],
-  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests'],
+  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests', 'log_level', 'upstream_deadline_ms'],
   database: ['path', 'writer'],
   auth: ['api_keys'],
   apiKey: ['key', 'key_env', 'api_key', 'api_key_env', 'tenant', 'project', 'id'],
   files: ['dir', 'max_upload_mb'],
   fetch: ['max_mb', 'timeout_ms', 'max_redirects', 'allow_hosts'],
   provider: ['name', 'kind', 'base_url', 'api_key_env', 'api_key', 'headers', 'drop_unsupported', 'models', 'timeouts', 'retry', 'fetch_remote'],
-  timeouts: ['connect_ms', 'first_byte_ms', 'idle_ms'],
+  timeouts: ['connect_ms', 'first_byte_ms', 'non_stream_ms', 'idle_ms', 'keepalive_max_ms'],
   retry: ['max', 'base_ms', 'max_ms', 'max_retry_after_ms'],
   fetchRemote: ['image', 'file'],
 } as const;
@@ -148,6 +164,8 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     providers,
     aliases,
     logRequests: (env.SWITCHBOARD_LOG_REQUESTS ?? String(server.log_requests ?? 'false')) === 'true',
+    logLevel: oneOf(env.SWITCHBOARD_LOG_LEVEL ?? server.log_level, LOG_LEVELS, 'server.log_level') ?? 'info',
+    upstreamDeadlineMs: int(server.upstream_deadline_ms, 'server.upstream_deadline_ms') ?? DEFAULT_UPSTREAM_DEADLINE_MS,
     ...overrides,
   };
   return cfg;
@@ -175,7 +193,9 @@ function providerFromYaml(p: Record<string, unknown>, env: Env, i: number): Prov
     timeouts: {
       connect: int(t.connect_ms, `${where}.timeouts.connect_ms`) ?? DEFAULT_TIMEOUTS.connect,
       firstByte: int(t.first_byte_ms, `${where}.timeouts.first_byte_ms`) ?? DEFAULT_TIMEOUTS.firstByte,
+      nonStream: int(t.non_stream_ms, `${where}.timeouts.non_stream_ms`) ?? DEFAULT_TIMEOUTS.nonStream,
       idle: int(t.idle_ms, `${where}.timeouts.idle_ms`) ?? DEFAULT_TIMEOUTS.idle,
+      keepAliveMax: int(t.keepalive_max_ms, `${where}.timeouts.keepalive_max_ms`) ?? DEFAULT_TIMEOUTS.keepAliveMax,
     },
     ...(fr ? { fetchRemote: { image: fr.image === true, file: fr.file === true } } : {}),
     retry: {

@@ -14,8 +14,14 @@ export interface ProviderConfig {
   headers: Record<string, string>;
   /** When true, request fields the provider cannot honour are dropped (and listed in a response header). */
   dropUnsupported: boolean;
-  /** Milliseconds. */
-  timeouts: { connect: number; firstByte: number; idle: number };
+  /**
+   * Milliseconds. `connect`: TCP/TLS connect. `firstByte`: a streamed call's response headers and first event
+   * (SSE comments are not events). `nonStream`: a call answered in one piece, the whole answer (for
+   * `openai-chat` when the client does not stream, that is the whole generation); defaults to `firstByte`.
+   * `idle`: the longest silence (no byte at all) once a stream is under way. `keepAliveMax`: the longest a
+   * stream may go with nothing but SSE comments (keep-alives) since its last event; defaults to `idle`.
+   */
+  timeouts: { connect: number; firstByte: number; nonStream?: number; idle: number; keepAliveMax?: number };
   /**
    * Which remote URLs Switchboard fetches (through the safe fetcher) and inlines, because the vendor cannot
    * fetch them itself. Defaults per kind (providers/registry.ts); YAML `fetch_remote: {image, file}` overrides.

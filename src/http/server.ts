@@ -13,12 +13,15 @@ import { inputTokensRoute } from './routes-input-tokens.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
+import type { Logger } from '../log/logger.js';
 
 export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
-  log: (line: Record<string, unknown>) => void;
+  log: Logger;
+  /** The request line goes out at info level (else debug). */
+  logRequests: boolean;
 }
 
 type Handler = (deps: AppDeps, ctx: import('../store/request-context.js').RequestContext, m: string[], url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -100,11 +103,13 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
     }
     throw new ApiError(404, `Unknown route: ${req.method} ${path}.`, { code: 'unknown_route' });
   } catch (err) {
-    if (!(err instanceof ApiError)) deps.log({ level: 'error', request_id: requestId, msg: 'unhandled error', err: String((err as Error)?.stack ?? err) });
+    if (!(err instanceof ApiError)) deps.log.error({ request_id: requestId, err: String((err as Error)?.stack ?? err) }, 'unhandled error');
     sendError(res, err);
   } finally {
     status = res.statusCode;
     if (req.readableEnded === false) req.resume();
-    deps.log({ level: 'debug', request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    const line = { request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    if (deps.logRequests) deps.log.info(line, 'request');
+    else deps.log.debug(line, 'request');
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startServer, type RunningServer } from '../../src/app.js';
 import { buildConfig } from '../../src/config/load-config.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 
 export interface TestServer extends RunningServer {
   client(opts?: { apiKey?: string; maxRetries?: number; baseURLSuffix?: string }): OpenAI;
@@ -14,13 +15,13 @@ export interface TestServer extends RunningServer {
 export async function startSwitchboard(
   file: Record<string, unknown>,
   env: Record<string, string> = {},
-  opts: { dbPath?: string; onSql?: (sql: string) => void } = {},
+  opts: { dbPath?: string; onSql?: (sql: string) => void; log?: Logger } = {},
 ): Promise<TestServer> {
   // A real SQLite file, as users run it.
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0 });
   const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
-  const running = await startServer(config, () => {}, { onSql: opts.onSql });
+  const running = await startServer(config, opts.log ?? silentLogger(), { onSql: opts.onSql });
   return {
     ...running,
     client: (o = {}) => new OpenAI({
