@@ -20,6 +20,7 @@ export interface ProviderConfig {
    * `openai-chat` when the client does not stream, that is the whole generation); defaults to `firstByte`.
    * `idle`: the longest silence (no byte at all) once a stream is under way. `keepAliveMax`: the longest a
    * stream may go with nothing but SSE comments (keep-alives) since its last event; defaults to `idle`.
+   * 0 turns a limit off.
    */
   timeouts: { connect: number; firstByte: number; nonStream?: number; idle: number; keepAliveMax?: number };
   /**

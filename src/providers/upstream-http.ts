@@ -74,7 +74,7 @@ export class UpstreamClient {
     const { firstByte, keepAliveMax } = place.limits;
     return sseMessages(res.body, signal, {
       abort: res.abort,
-      firstEventBy: sentAt + firstByte,
+      firstEventBy: firstByte > 0 ? sentAt + firstByte : Infinity,
       firstEventLate: () => timeout(place, `sent no event within ${firstByte} ms (timeouts.first_byte_ms)`),
       eventGapMs: keepAliveMax,
       eventGapLate: () => timeout(place, `sent no event for ${keepAliveMax} ms, only keep-alive comments (timeouts.keepalive_max_ms)`),
@@ -93,8 +93,9 @@ export class UpstreamClient {
     const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal, place);
     const limit = place.limits.nonStream;
     // Some servers send the headers at once and the answer (or keep-alive whitespace) later.
-    const timer = setTimeout(() => res.abort(timeout(place, `did not finish its answer within ${limit} ms (timeouts.non_stream_ms)`)),
-      Math.max(0, sentAt + limit - Date.now()));
+    const timer = limit > 0
+      ? setTimeout(() => res.abort(timeout(place, `did not finish its answer within ${limit} ms (timeouts.non_stream_ms)`)), Math.max(0, sentAt + limit - Date.now()))
+      : undefined;
     let text: string;
     try {
       text = await readText(res.body);
@@ -336,10 +337,13 @@ function causeOf(err: Error): string {
 export interface StreamWatch {
   /** Ends the request; the error surfaces from the body. */
   abort(err: Error): void;
-  /** Epoch ms by which the first event must have arrived. */
+  /** Epoch ms by which the first event must have arrived (Infinity: no limit). */
   firstEventBy: number;
   firstEventLate(): UpstreamError;
-  /** The longest gap between events once one has come: SSE comments keep the bytes flowing, but are no event. */
+  /**
+   * The longest gap between events once one has come (0: no limit): SSE comments keep the bytes flowing, but
+   * are no event.
+   */
   eventGapMs: number;
   eventGapLate(): UpstreamError;
   place?: UpstreamPlace;
@@ -366,7 +370,7 @@ export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelS
   let lastEvent = 0;
   let reading = false;
   let timer: NodeJS.Timeout | null = null;
-  const due = () => (lastEvent ? lastEvent + watch!.eventGapMs : watch!.firstEventBy);
+  const due = () => (lastEvent ? (watch!.eventGapMs > 0 ? lastEvent + watch!.eventGapMs : Infinity) : watch!.firstEventBy);
   const check = () => {
     const now = Date.now();
     if (reading && now >= due()) {
@@ -376,13 +380,14 @@ export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelS
     }
     // A reader that is slow to take the next event is not a silent upstream.
     if (!reading && lastEvent) lastEvent = now;
-    timer = setTimeout(check, Math.max(due() - now, 50));
-    timer.unref();
+    arm(Math.max(due() - now, 50));
   };
-  if (watch) {
-    timer = setTimeout(check, Math.max(watch.firstEventBy - Date.now(), 0));
-    timer.unref();
-  }
+  /** Infinity (a limit of 0: none) leaves no timer running. */
+  const arm = (ms: number) => {
+    timer = Number.isFinite(ms) ? setTimeout(check, ms) : null;
+    timer?.unref();
+  };
+  if (watch) arm(Math.max(watch.firstEventBy - Date.now(), 0));
   const it = body[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -393,11 +398,10 @@ export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelS
       parser.feed(decoder.write(next.value));
       if (sawEvent && watch) {
         sawEvent = false;
-        if (!lastEvent && timer) {
+        if (!lastEvent) {
           // The first event: from now on the (maybe shorter) gap between events is what is timed.
-          clearTimeout(timer);
-          timer = setTimeout(check, watch.eventGapMs);
-          timer.unref();
+          if (timer) clearTimeout(timer);
+          arm(watch.eventGapMs > 0 ? watch.eventGapMs : Infinity);
         }
         lastEvent = Date.now();
       }

@@ -123,7 +123,7 @@ export class ResponsesService {
     let started: Started;
     try {
       started = await startUpstream(routes, (r, s) => build(r, [], s), signal, {
-        deadlineMs: this.upstream.upstreamDeadlineMs, log: this.log, requestId: ctx.requestId,
+        deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId, // 0: none
       });
     } catch (err) {
       if (err instanceof ApiError) {

@@ -107,3 +107,22 @@ test('an upstream that sends only comments after its first event is cut at keepa
     await close();
   }
 });
+
+test('a limit of 0 is no limit: comments for longer than any timer would allow are waited out', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => res.write(': keep-alive\n\n'), 10);
+    setTimeout(() => { clearInterval(timer); res.end('data: {"n":1}\n\n'); }, 200);
+  });
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
+  const client = new UpstreamClient(testProviderConfig('openai-chat', baseUrl, { timeouts: { connect: 2_000, firstByte: 0, idle: 2_000, keepAliveMax: 0 } }));
+  try {
+    const seen: string[] = [];
+    for await (const m of await client.postSse('/stream', {}, {}, new AbortController().signal)) seen.push(m.data);
+    assert.deepEqual(seen, ['{"n":1}']);
+  } finally {
+    await client.close();
+    await close();
+  }
+});
