@@ -27,6 +27,7 @@ before(async () => {
       { name: 'closed', kind: 'openai-chat', base_url: 'http://127.0.0.1:1/v1', retry: { max: 0 } },
       { name: 'local', kind: 'openai-chat', base_url: chat.baseUrl, retry: { max: 0 } },
       { name: 'oai', kind: 'openai', base_url: responses.baseUrl, api_key: 'k', retry: { max: 0 } },
+      { name: 'oai-closed', kind: 'openai', base_url: 'http://127.0.0.1:1/v1', api_key: 'k', retry: { max: 0 } },
     ],
   }, {}, { log: createLogger('info', { write(chunk: string) { captured += chunk; } }) });
 });
@@ -66,6 +67,18 @@ for (const stream of [false, true]) {
     assert.match(line.detail, /ECONNREFUSED 127\.0\.0\.1:1/);
   });
 }
+
+test('input_tokens against a refused connection: the same message, no address; the log keeps it', async () => {
+  const res = await sb.post('/v1/responses/input_tokens', { model: 'oai-closed/gpt-5', input: 'hi' });
+  assert.equal(res.status, 502);
+  const body = await res.json();
+  assert.match(body.error.message, /could not connect to provider 'oai-closed' \(ECONNREFUSED\)/);
+  assertNoAddress(body.error.message, '1');
+  const line = captured.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .find((l) => l.request_id === res.headers.get('x-request-id') && l.msg === 'upstream error');
+  assert.equal(line.provider, 'oai-closed');
+  assert.match(line.detail, /ECONNREFUSED 127\.0\.0\.1:1/);
+});
 
 test('a connection that breaks mid-stream: response.failed names the provider and the code, no address', async () => {
   chat.enqueue({ kind: 'drop-mid-stream', text: 'partial answer' });
