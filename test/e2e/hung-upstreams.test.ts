@@ -74,7 +74,7 @@ for (const stream of [false, true]) {
     const t0 = Date.now();
     await expect504(await sb.post('/v1/responses', { model: 'hung/m', input: 'hi', stream }), /deadline|within 300 ms/);
     const tries = hung.received.length - before;
-    assert.ok(tries >= 2 && tries <= 4, `${tries} tries in 1000 ms of 300 ms timeouts`);
+    assert.ok(tries >= 1 && tries <= 4, `${tries} tries in 1000 ms of 300 ms timeouts (10 without the deadline)`);
     assert.ok(Date.now() - t0 < 4_000, 'answered at about the deadline');
   });
 }
