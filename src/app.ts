@@ -15,6 +15,7 @@ import { ResponseStore } from './store/response-store.js';
 import { InThreadWriter, type Writer } from './store/sqlite-writer.js';
 import { ThreadWriter } from './store/thread-writer.js';
 import type { Database } from './store/schema.js';
+import { createLogger, type Logger } from './log/logger.js';
 
 export interface RunningServer {
   server: Server;
@@ -25,16 +26,17 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** `log`: where log lines go (tests pass silentLogger(), or a logger over a captured stream). */
 export async function startServer(
   config: Config,
-  log: (line: Record<string, unknown>) => void = defaultLog(config),
+  log: Logger = createLogger(config.logLevel),
   opts: { onSql?: (sql: string) => void } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
   // An in-memory database is this connection's alone: no other thread can write to it.
   const writer: Writer = config.dbPath === ':memory:' || config.dbWriter === 'inline'
     ? new InThreadWriter(raw)
-    : new ThreadWriter(raw, config.dbPath, config.dbWriter, (why) => log({ level: 'warn', msg: `${why}; store writes continue on the main thread` }));
+    : new ThreadWriter(raw, config.dbPath, config.dbWriter, (why) => log.warn(`${why}; store writes continue on the main thread`));
   const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
@@ -43,16 +45,17 @@ export async function startServer(
   const fetcher = new SafeFetcher(config.fetch);
   const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
   sweep.unref();
-  const service = new ResponsesService(store, registry, { files, fetcher });
+  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
   const server = createApp({
-    service, auth, registry, store, files, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
+    service, auth, registry, store, files, log, logRequests: config.logRequests,
+    bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
   });
   server.keepAliveTimeout = 65_000;
 
   let host = config.host;
   if (!auth.enabled && !LOOPBACK.has(host)) {
-    log({ level: 'warn', msg: `no API keys configured: refusing to listen on ${host}; binding to 127.0.0.1 instead` });
+    log.warn(`no API keys configured: refusing to listen on ${host}; binding to 127.0.0.1 instead`);
     host = '127.0.0.1';
   }
   await new Promise<void>((resolve, reject) => {
@@ -72,12 +75,5 @@ export async function startServer(
       await writer.close();
       await db.destroy();
     },
-  };
-}
-
-function defaultLog(config: Config) {
-  return (line: Record<string, unknown>) => {
-    if (line.level === 'debug' && !config.logRequests) return;
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
   };
 }

@@ -70,12 +70,18 @@ export class UpstreamError extends Error {
   readonly upstreamStatus: number | null;
   readonly code: string;
   readonly retryAfter: string | null;
+  /**
+   * What only the operator may see (logs): e.g. `connect ECONNREFUSED 10.0.0.7:8000`. The message goes to
+   * clients and the store, so it never names the upstream's host, address or port.
+   */
+  readonly detail: string | null;
 
-  constructor(message: string, opts: { status?: number | null; code?: string; retryAfter?: string | null } = {}) {
+  constructor(message: string, opts: { status?: number | null; code?: string; retryAfter?: string | null; detail?: string | null } = {}) {
     super(message);
     this.upstreamStatus = opts.status ?? null;
     this.code = opts.code ?? codeForStatus(opts.status ?? null);
     this.retryAfter = opts.retryAfter ?? null;
+    this.detail = opts.detail ?? null;
   }
 
   /** The HTTP status and headers Switchboard answers with when this happens before streaming starts. */

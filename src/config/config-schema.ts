@@ -7,7 +7,7 @@
  * Each field's message says what is expected; format-config-issues.ts adds the path and the value found.
  */
 import { z } from 'zod';
-import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, PROVIDER_KINDS } from './types.js';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, DEFAULT_UPSTREAM_DEADLINE_MS, LOG_LEVELS, PROVIDER_KINDS } from './types.js';
 
 /** A mapping that takes exactly `shape`'s keys; absent means every default. */
 function section<S extends z.ZodRawShape>(shape: S) {
@@ -66,7 +66,9 @@ export const providerSchema = section({
   timeouts: section({
     connect_ms: integer(0).default(DEFAULT_TIMEOUTS.connect),
     first_byte_ms: integer(0).default(DEFAULT_TIMEOUTS.firstByte),
+    non_stream_ms: integer(0).default(DEFAULT_TIMEOUTS.nonStream),
     idle_ms: integer(0).default(DEFAULT_TIMEOUTS.idle),
+    keepalive_max_ms: integer(0).default(DEFAULT_TIMEOUTS.keepAliveMax),
   }).prefault({}),
   retry: section({
     max: integer(0).default(DEFAULT_RETRY.max),
@@ -87,6 +89,8 @@ export const configFileSchema = section({
     body_limit_mb: integer(1).default(32),
     keepalive_seconds: integer(0).default(15),
     log_requests: flag().default(false),
+    log_level: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    upstream_deadline_ms: integer(0).default(DEFAULT_UPSTREAM_DEADLINE_MS),
   }).prefault({}),
   database: section({
     path: text('a file path').default('./data/switchboard.db'),

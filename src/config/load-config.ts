@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { configFileSchema, providerSchema, type ProviderFile } from './config-schema.js';
 import { ENV_SETTINGS, EnvValueError, VENDOR_ENV_PROVIDERS } from './env-settings.js';
 import { formatConfigIssues } from './format-config-issues.js';
-import type { ProviderConfig } from './types.js';
+import type { LOG_LEVELS, ProviderConfig } from './types.js';
 
 export interface ApiKeyConfig { key: string; tenant: string; id: string }
 
@@ -35,8 +35,18 @@ export interface Config {
   fetch: { maxBytes: number; timeoutMs: number; allowHosts: string[]; maxRedirects: number };
   /** Bare model name → `provider/model` (a list = primary then fallbacks). */
   aliases: Record<string, string[]>;
+  /** Log the request line (one per HTTP request) at info level; otherwise it is a debug line. */
   logRequests: boolean;
+  /** The lowest level written (pino's: fatal … trace, or silent). */
+  logLevel: LogLevel;
+  /**
+   * One request's attempts to start a response (retries and fallbacks, backoff included) end this long after
+   * the first one began; an attempt still waiting then is abandoned (504 `upstream_timeout`), none starts after.
+   */
+  upstreamDeadlineMs: number;
 }
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {}
 
@@ -115,6 +125,8 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     providers,
     aliases,
     logRequests: f.server.log_requests,
+    logLevel: f.server.log_level,
+    upstreamDeadlineMs: f.server.upstream_deadline_ms,
     ...overrides,
   };
 }
@@ -127,7 +139,10 @@ function toProviderConfig(p: ProviderFile, apiKey: string): ProviderConfig {
     apiKey,
     headers: p.headers,
     dropUnsupported: p.drop_unsupported,
-    timeouts: { connect: p.timeouts.connect_ms, firstByte: p.timeouts.first_byte_ms, idle: p.timeouts.idle_ms },
+    timeouts: {
+      connect: p.timeouts.connect_ms, firstByte: p.timeouts.first_byte_ms, nonStream: p.timeouts.non_stream_ms,
+      idle: p.timeouts.idle_ms, keepAliveMax: p.timeouts.keepalive_max_ms,
+    },
     ...(p.fetch_remote ? { fetchRemote: { image: p.fetch_remote.image, file: p.fetch_remote.file } } : {}),
     retry: { max: p.retry.max, baseMs: p.retry.base_ms, maxMs: p.retry.max_ms, maxRetryAfterMs: p.retry.max_retry_after_ms },
     models: p.models,

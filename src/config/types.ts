@@ -18,8 +18,15 @@ export interface ProviderConfig {
   headers: Record<string, string>;
   /** When true, request fields the provider cannot honour are dropped (and listed in a response header). */
   dropUnsupported: boolean;
-  /** Milliseconds. */
-  timeouts: { connect: number; firstByte: number; idle: number };
+  /**
+   * Milliseconds. `connect`: TCP/TLS connect. `firstByte`: a streamed call's response headers and first event
+   * (SSE comments are not events). `nonStream`: a call answered in one piece, the whole answer (for
+   * `openai-chat` when the client does not stream, that is the whole generation); defaults to `firstByte`.
+   * `idle`: the longest silence (no byte at all) once a stream is under way. `keepAliveMax`: the longest a
+   * stream may go with nothing but SSE comments (keep-alives) since its last event; defaults to `idle`.
+   * 0 turns a limit off.
+   */
+  timeouts: { connect: number; firstByte: number; nonStream?: number; idle: number; keepAliveMax?: number };
   /**
    * Which remote URLs Switchboard fetches (through the safe fetcher) and inlines, because the vendor cannot
    * fetch them itself. Defaults per kind (providers/registry.ts); YAML `fetch_remote: {image, file}` overrides.
@@ -42,5 +49,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { max: 2, baseMs: 250, maxMs: 4_000, maxRetryAfterMs: 20_000 };
 
-/** Milliseconds. */
-export const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 300_000, idle: 300_000 };
+/**
+ * Milliseconds. A streamed call must show its first event within a minute; a call answered in one piece (the
+ * whole generation) gets five. See ProviderConfig.timeouts.
+ */
+export const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 60_000, nonStream: 300_000, idle: 300_000, keepAliveMax: 300_000 };
+
+/** All attempts (retries and fallbacks) to start one response share this deadline. */
+export const DEFAULT_UPSTREAM_DEADLINE_MS = 300_000;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -7,11 +7,13 @@ import type { ResponseStore } from '../store/response-store.js';
 import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
+import type { Logger } from '../log/logger.js';
 
 export interface InputTokensRouteDeps {
   store: ResponseStore;
   registry: ProviderRegistry;
   bodyLimitBytes: number;
+  log?: Logger;
 }
 
 export async function inputTokensRoute(deps: InputTokensRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {

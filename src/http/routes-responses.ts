@@ -5,6 +5,7 @@ import { parseCreateParams } from '../api/create-request-schema.js';
 import { presentResponse } from '../api/response-object.js';
 import type { ResponsesService } from '../responses/responses-service.js';
 import type { RequestContext } from '../store/request-context.js';
+import type { Logger } from '../log/logger.js';
 import { intParam } from './query-params.js';
 import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
@@ -15,7 +16,7 @@ export interface ResponsesRouteDeps {
   service: ResponsesService;
   bodyLimitBytes: number;
   keepAliveMs: number;
-  log?: (line: Record<string, unknown>) => void;
+  log?: Logger;
 }
 
 export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
@@ -25,7 +26,7 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   if (run.dropped.length) headers['x-switchboard-dropped-params'] = run.dropped.join(',');
   if (run.omitted.length) {
     headers['x-switchboard-omitted-tools'] = run.omitted.join(',');
-    deps.log?.({ level: 'debug', request_id: ctx.requestId, msg: 'hosted tools left out: the provider cannot run them', model: run.response.model, tools: run.omitted });
+    deps.log?.debug({ request_id: ctx.requestId, model: run.response.model, tools: run.omitted }, 'hosted tools left out: the provider cannot run them');
   }
   const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
 

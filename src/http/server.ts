@@ -16,12 +16,15 @@ import { createResponseRoute, getResponseRoute, listInputItemsRoute, type Respon
 import { sendError, sendJson } from './send.js';
 import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type RouteParams } from './router.js';
 import type { RequestContext } from '../store/request-context.js';
+import type { Logger } from '../log/logger.js';
 
 export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
-  log: (line: Record<string, unknown>) => void;
+  log: Logger;
+  /** The request line goes out at info level (else debug). */
+  logRequests: boolean;
   /** Extra fields for `GET /health` (where store commits run). */
   health?: () => Record<string, unknown>;
 }
@@ -114,12 +117,17 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
       : { requestId, tenant: 'default', keyId: null };
     await match.handler(deps, ctx, match.params, url, req, res);
   } catch (err) {
-    if (!(err instanceof ApiError)) deps.log({ level: 'error', request_id: requestId, msg: 'unhandled error', err: String((err as Error)?.stack ?? err) });
+    if (!(err instanceof ApiError)) deps.log.error({ request_id: requestId, err: String((err as Error)?.stack ?? err) }, 'unhandled error');
     sendError(res, err);
   } finally {
     status = res.statusCode;
     if (req.readableEnded === false) req.resume();
-    deps.log({ level: 'debug', request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    // The line is built only when it goes out: this runs on every request.
+    if (deps.logRequests || deps.log.isLevelEnabled('debug')) {
+      const line = { request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+      if (deps.logRequests) deps.log.info(line, 'request');
+      else deps.log.debug(line, 'request');
+    }
   }
 }
 

@@ -1,6 +1,11 @@
 /**
- * The one way adapters talk HTTP to upstreams: a keep-alive undici Agent per provider, timeouts for
- * connect / first byte / idle gaps, vendor error bodies turned into UpstreamError, and SSE framing.
+ * The one way adapters talk HTTP to upstreams: a keep-alive undici Agent per provider, timeouts, vendor error
+ * bodies turned into UpstreamError, and SSE framing.
+ *
+ * Timeouts (ProviderConfig.timeouts): a streamed call must deliver its headers and first event within
+ * `firstByte`; after that, no byte for `idle` or nothing but SSE comments for `keepAliveMax` ends it. A call
+ * answered in one piece must be complete within `nonStream`. Errors say what happened and name the provider,
+ * never the upstream's host, address or port (clients see them); the raw cause goes in `detail` for the logs.
  *
  * Requests go through undici's low-level `dispatch` (handler callbacks) rather than `request()`: no URL
  * parsing, Readable body, async-iterator or AbortSignal plumbing per request, which was ~15 % of the
@@ -20,39 +25,84 @@ export class JsonBody {
   constructor(readonly json: string | Buffer) {}
 }
 
+/** Where a failure happened, for its message: which provider, which limits, which kind of call. */
+export interface UpstreamPlace {
+  provider: string;
+  limits: Limits;
+  /** `stream`: an SSE call; `whole`: a call answered in one piece. */
+  call: 'stream' | 'whole';
+}
+
+interface Limits { connect: number; firstByte: number; nonStream: number; idle: number; keepAliveMax: number }
+
 export class UpstreamClient {
   private readonly agent: Agent;
   private readonly origin: string;
   /** The base URL's path, e.g. `/v1`. */
   private readonly basePath: string;
+  private readonly streamPlace: UpstreamPlace;
+  private readonly wholePlace: UpstreamPlace;
 
   constructor(private readonly config: ProviderConfig) {
     const base = new URL(config.baseUrl);
     this.origin = base.origin;
     this.basePath = base.pathname;
+    const t = config.timeouts;
+    const limits: Limits = {
+      connect: t.connect, firstByte: t.firstByte, nonStream: t.nonStream ?? t.firstByte, idle: t.idle, keepAliveMax: t.keepAliveMax ?? t.idle,
+    };
+    this.streamPlace = { provider: config.name, limits, call: 'stream' };
+    this.wholePlace = { provider: config.name, limits, call: 'whole' };
     this.agent = new Agent({
-      connect: { timeout: config.timeouts.connect },
-      headersTimeout: config.timeouts.firstByte,
-      bodyTimeout: config.timeouts.idle,
+      connect: { timeout: t.connect },
+      headersTimeout: limits.firstByte,
+      bodyTimeout: limits.idle,
       keepAliveTimeout: 30_000,
       pipelining: 1,
     });
   }
 
-  /** POSTs JSON and returns the response's SSE messages. Rejects with UpstreamError on a non-2xx answer. */
-  async postSse(path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal): Promise<AsyncIterable<SseMessage>> {
-    const res = await this.send('POST', path, body, { ...headers, accept: 'text/event-stream' }, signal);
-    return sseMessages(res.body, signal);
+  /**
+   * POSTs JSON and returns the response's SSE messages. Rejects with UpstreamError on a non-2xx answer.
+   * `keepAliveEvent`: an event type the vendor sends only to keep the connection open (Anthropic's `ping`),
+   * timed like an SSE comment.
+   */
+  async postSse(path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal, keepAliveEvent?: string): Promise<AsyncIterable<SseMessage>> {
+    const sentAt = Date.now();
+    const place = this.streamPlace;
+    const res = await this.send('POST', path, body, { ...headers, accept: 'text/event-stream' }, signal, place);
+    const { firstByte, keepAliveMax } = place.limits;
+    return sseMessages(res.body, signal, {
+      abort: res.abort,
+      firstEventBy: firstByte > 0 ? sentAt + firstByte : Infinity,
+      firstEventLate: () => timeout(place, `sent no event within ${firstByte} ms (timeouts.first_byte_ms)`),
+      eventGapMs: keepAliveMax,
+      eventGapLate: () => timeout(place, `sent no event for ${keepAliveMax} ms, only keep-alive comments (timeouts.keepalive_max_ms)`),
+      place,
+      keepAliveEvent,
+    });
   }
 
-  /** POSTs (or GETs, when body is undefined) JSON and returns the parsed JSON answer. */
+  /**
+   * POSTs (or GETs, when body is undefined) JSON and returns the parsed JSON answer, which must be complete
+   * within `timeouts.nonStream`.
+   */
   async json<T = unknown>(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal): Promise<T> {
-    const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal);
+    const sentAt = Date.now();
+    const place = this.wholePlace;
+    const res = await this.send(method, path, body, { ...headers, accept: 'application/json' }, signal, place);
+    const limit = place.limits.nonStream;
+    // Some servers send the headers at once and the answer (or keep-alive whitespace) later.
+    const timer = limit > 0
+      ? setTimeout(() => res.abort(timeout(place, `did not finish its answer within ${limit} ms (timeouts.non_stream_ms)`)), Math.max(0, sentAt + limit - Date.now()))
+      : undefined;
     let text: string;
     try {
       text = await readText(res.body);
     } catch (err) {
-      throw toUpstreamError(err, signal);
+      throw toUpstreamError(err, signal, place, true);
+    } finally {
+      clearTimeout(timer);
     }
     try {
       return JSON.parse(text) as T;
@@ -61,7 +111,7 @@ export class UpstreamClient {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal) {
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string>, signal: CancelSignal, place: UpstreamPlace) {
     let res: UpstreamResponse;
     try {
       res = await exchange(this.agent, {
@@ -74,9 +124,10 @@ export class UpstreamClient {
           ...headers,
         },
         body: body === undefined ? null : body instanceof JsonBody ? body.json : JSON.stringify(body),
+        headersTimeout: place.call === 'whole' ? place.limits.nonStream : place.limits.firstByte,
       }, signal);
     } catch (err) {
-      throw toUpstreamError(err, signal);
+      throw toUpstreamError(err, signal, place, false);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     const text = await readText(res.body).catch(() => '');
@@ -93,6 +144,8 @@ interface UpstreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: AsyncIterable<Buffer>;
+  /** Ends the request; `err` surfaces from `body`. */
+  abort(err: Error): void;
 }
 
 /**
@@ -123,7 +176,7 @@ function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: Cancel
       onResponseStart(_c, statusCode, headers) {
         if (statusCode < 200) return; // 1xx informational
         started = true;
-        resolve({ statusCode, headers, body });
+        resolve({ statusCode, headers, body, abort: (err) => controller?.abort(err) });
       },
       onResponseData(_c, chunk) {
         body.push(chunk);
@@ -230,15 +283,49 @@ export function extractErrorMessage(text: string, status: number): string {
   return trimmed ? `HTTP ${status}: ${trimmed}` : `HTTP ${status}`;
 }
 
-export function toUpstreamError(err: unknown, signal?: CancelSignal): UpstreamError {
+/**
+ * Any failure of an upstream exchange as an UpstreamError. The message names the provider and the error code
+ * (`ECONNREFUSED`, `UND_ERR_SOCKET`…) but never the upstream's host, address or port: node's own messages
+ * (`connect ECONNREFUSED 10.0.0.7:8000`) go in `detail`, for the logs only. `answering`: the upstream's
+ * answer had begun (its headers arrived).
+ */
+export function toUpstreamError(err: unknown, signal?: CancelSignal, place?: UpstreamPlace, answering = false): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (signal?.aborted) return new UpstreamError('request aborted', { code: 'aborted' });
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ||
-      err instanceof undiciErrors.ConnectTimeoutError) {
-    return new UpstreamError(`upstream timed out (${(err as Error).message})`, { code: 'upstream_timeout' });
+  const detail = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
+  const provider = place ? `provider '${place.provider}'` : 'the provider';
+  if (err instanceof undiciErrors.ConnectTimeoutError) {
+    const limit = place ? ` within ${place.limits.connect} ms (timeouts.connect_ms)` : '';
+    return new UpstreamError(`${provider} did not accept a connection${limit}`, { code: 'upstream_timeout', detail });
   }
-  const message = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
-  return new UpstreamError(`could not reach upstream: ${message}`, { code: 'upstream_connection_error' });
+  if (err instanceof undiciErrors.HeadersTimeoutError) {
+    const limit = !place ? '' : place.call === 'whole'
+      ? ` within ${place.limits.nonStream} ms (timeouts.non_stream_ms)`
+      : ` within ${place.limits.firstByte} ms (timeouts.first_byte_ms)`;
+    return new UpstreamError(`${provider} sent no answer${limit}`, { code: 'upstream_timeout', detail });
+  }
+  if (err instanceof undiciErrors.BodyTimeoutError) {
+    const limit = place ? ` for ${place.limits.idle} ms (timeouts.idle_ms)` : '';
+    return new UpstreamError(`${provider} went silent mid-answer${limit}`, { code: 'upstream_timeout', detail });
+  }
+  const code = errorCode(err);
+  const message = answering
+    ? `the connection to ${provider} broke off mid-answer (${code})`
+    : `could not connect to ${provider} (${code})`;
+  return new UpstreamError(message, { code: 'upstream_connection_error', detail });
+}
+
+function timeout(place: UpstreamPlace, what: string): UpstreamError {
+  return new UpstreamError(`provider '${place.provider}' ${what}`, { code: 'upstream_timeout' });
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET`…: the error's own code, or its cause's, or its name. */
+function errorCode(err: unknown): string {
+  const own = (err as { code?: unknown } | null)?.code;
+  if (typeof own === 'string' && own) return own;
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof cause === 'string' && cause) return cause;
+  return err instanceof Error ? err.name : 'unknown error';
 }
 
 function causeOf(err: Error): string {
@@ -246,20 +333,86 @@ function causeOf(err: Error): string {
   return c instanceof Error ? ` (${c.message})` : '';
 }
 
-/** Frames an SSE body into messages; body errors (timeouts, resets) surface as UpstreamError. */
-export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelSignal): AsyncGenerator<SseMessage> {
+/** How an SSE stream is timed (see UpstreamClient.postSse). */
+export interface StreamWatch {
+  /** Ends the request; the error surfaces from the body. */
+  abort(err: Error): void;
+  /** Epoch ms by which the first event must have arrived (Infinity: no limit). */
+  firstEventBy: number;
+  firstEventLate(): UpstreamError;
+  /**
+   * The longest gap between events once one has come (0: no limit): SSE comments keep the bytes flowing, but
+   * are no event.
+   */
+  eventGapMs: number;
+  eventGapLate(): UpstreamError;
+  place?: UpstreamPlace;
+  /** An event type that is timed like a comment (Anthropic's `ping`). */
+  keepAliveEvent?: string;
+}
+
+/**
+ * Frames an SSE body into messages; body errors (timeouts, resets) surface as UpstreamError. With `watch`,
+ * a stream that sends no event in time (only `: keep-alive` comments, say) is ended with the watch's error.
+ */
+export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelSignal, watch?: StreamWatch): AsyncGenerator<SseMessage> {
   const queue: SseMessage[] = [];
+  let sawEvent = false;
+  const keepAlive = watch?.keepAliveEvent;
   const parser = createParser({
-    onEvent: (m: EventSourceMessage) => { queue.push({ event: m.event, data: m.data }); },
+    onEvent: (m: EventSourceMessage) => {
+      queue.push({ event: m.event, data: m.data });
+      if (keepAlive === undefined || m.event !== keepAlive) sawEvent = true;
+    },
   });
   const decoder = new StringDecoder('utf8');
+  /** When the last event came (0: none yet), and whether we are waiting on the upstream (not on our reader). */
+  let lastEvent = 0;
+  let reading = false;
+  let timer: NodeJS.Timeout | null = null;
+  const due = () => (lastEvent ? (watch!.eventGapMs > 0 ? lastEvent + watch!.eventGapMs : Infinity) : watch!.firstEventBy);
+  const check = () => {
+    const now = Date.now();
+    if (reading && now >= due()) {
+      timer = null;
+      watch!.abort(lastEvent ? watch!.eventGapLate() : watch!.firstEventLate());
+      return;
+    }
+    // A reader that is slow to take the next event is not a silent upstream.
+    if (!reading && lastEvent) lastEvent = now;
+    arm(Math.max(due() - now, 50));
+  };
+  /** Infinity (a limit of 0: none) leaves no timer running. */
+  const arm = (ms: number) => {
+    timer = Number.isFinite(ms) ? setTimeout(check, ms) : null;
+    timer?.unref();
+  };
+  if (watch) arm(Math.max(watch.firstEventBy - Date.now(), 0));
+  const it = body[Symbol.asyncIterator]();
   try {
-    for await (const chunk of body) {
-      parser.feed(decoder.write(chunk));
+    for (;;) {
+      reading = true;
+      const next = await it.next();
+      reading = false;
+      if (next.done) break;
+      parser.feed(decoder.write(next.value));
+      if (sawEvent && watch) {
+        sawEvent = false;
+        if (!lastEvent) {
+          // The first event: from now on the (maybe shorter) gap between events is what is timed.
+          if (timer) clearTimeout(timer);
+          arm(watch.eventGapMs > 0 ? watch.eventGapMs : Infinity);
+        }
+        lastEvent = Date.now();
+      }
       while (queue.length) yield queue.shift()!;
     }
   } catch (err) {
-    throw toUpstreamError(err, signal);
+    throw toUpstreamError(err, signal, watch?.place, true);
+  } finally {
+    if (timer) clearTimeout(timer);
+    reading = false;
+    await it.return?.();
   }
   parser.feed(decoder.end());
   while (queue.length) yield queue.shift()!;

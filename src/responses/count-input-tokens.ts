@@ -17,6 +17,7 @@ import type { ResponseStore } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
+import type { Logger } from '../log/logger.js';
 
 export interface InputTokenCount {
   object: 'response.input_tokens';
@@ -24,7 +25,7 @@ export interface InputTokenCount {
 }
 
 export async function countInputTokens(
-  deps: { store: ResponseStore; registry: ProviderRegistry },
+  deps: { store: ResponseStore; registry: ProviderRegistry; log?: Logger },
   ctx: RequestContext,
   body: unknown,
   signal: CancelSignal = new Cancellation(),
@@ -48,7 +49,13 @@ export async function countInputTokens(
     });
     return { object: 'response.input_tokens', input_tokens: inputTokens };
   } catch (err) {
-    if (err instanceof UpstreamError) throw err.toApiError(route.config.name);
+    if (err instanceof UpstreamError) {
+      deps.log?.warn({
+        request_id: ctx.requestId, provider: route.config.name, model: route.model, attempt: 1,
+        status: err.upstreamStatus, code: err.code, ...(err.detail ? { detail: err.detail } : {}),
+      }, 'upstream error');
+      throw err.toApiError(route.config.name);
+    }
     throw err;
   }
 }

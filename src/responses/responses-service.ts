@@ -24,6 +24,7 @@ import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -58,8 +59,24 @@ export interface ContentDeps {
   fetcher: SafeFetcher;
 }
 
+export interface UpstreamOptions {
+  /** Retry / failover / upstream-error lines. */
+  log?: Logger;
+  /** See Config.upstreamDeadlineMs. */
+  upstreamDeadlineMs?: number;
+}
+
 export class ResponsesService {
-  constructor(private readonly store: ResponseStore, private readonly registry: ProviderRegistry, private readonly content: ContentDeps) {}
+  private readonly log: Logger;
+
+  constructor(
+    private readonly store: ResponseStore,
+    private readonly registry: ProviderRegistry,
+    private readonly content: ContentDeps,
+    private readonly upstream: UpstreamOptions = {},
+  ) {
+    this.log = upstream.log ?? silentLogger();
+  }
 
   /**
    * Validates routing and context, persists the in-progress response and starts the upstream call. Throws
@@ -94,20 +111,22 @@ export class ResponsesService {
     const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>);
 
-    const build = async (route: PreparedRoute, extra: Item[] = []): Promise<ModelRequest> => {
+    const build = async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = signal): Promise<ModelRequest> => {
       const input = await inputFor(route);
       return {
         model: route.model,
         instructions: params.instructions ?? null,
         input: reasoningStateFor(route.provider.kind, extra.length ? [...input, ...extra] : input),
         params: route.params,
-        signal,
+        signal: attemptSignal,
       };
     };
 
     let started: Started;
     try {
-      started = await startUpstream(routes, (r) => build(r), signal);
+      started = await startUpstream(routes, (r, s) => build(r, [], s), signal, {
+        deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId, // 0: none
+      });
     } catch (err) {
       if (err instanceof ApiError) {
         // An adapter refused the request (a client mistake): nothing was sent, so nothing stays stored.
@@ -153,6 +172,7 @@ export class ResponsesService {
           format: route.params.text?.format,
           restart: async (extra) => route.provider.stream(await build(route, extra)),
         });
+        if (outcome.error) logTurnError(self.log, ctx, started, outcome.error);
         // Not streamed: the finished Response is serialized once, for its stored row and the client's answer.
         const serialized = streamed ? null : serializeFinal(outcome.response, includeEncrypted);
         if (store) {
@@ -261,6 +281,14 @@ function serializeFinal(r: ResponseObject, includeEncrypted: boolean): { stored:
     return p === item ? output[k] : JSON.stringify(p);
   });
   return { stored: { response: `${parts.head}[]${parts.tail}`, output }, client: `${parts.head}[${shown.join(',')}]${parts.tail}` };
+}
+
+/** An upstream failure after the response started (mid-stream, or the structured-output repair). */
+function logTurnError(log: Logger, ctx: RequestContext, started: Started, e: UpstreamError): void {
+  log.warn({
+    request_id: ctx.requestId, provider: started.route.config.name, model: started.route.model, attempt: started.attempt,
+    status: e.upstreamStatus, code: e.code, ...(e.detail ? { detail: e.detail } : {}),
+  }, 'upstream error');
 }
 
 function responseNotFound(id: string): ApiError {

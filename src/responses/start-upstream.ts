@@ -3,12 +3,15 @@
  * `retry-after`) on 429 / 5xx / connection errors / timeouts, then the next route of the model's fallback list.
  * All of it happens before the first byte goes to the client: a start counts as successful only once the
  * provider has produced its first event, so an error the vendor reports as the first stream event (Anthropic's
- * `overloaded_error`, say) fails over too.
+ * `overloaded_error`, say) fails over too. All attempts share one deadline: once it passes, the attempt still
+ * waiting is abandoned and no other starts (504 `upstream_timeout`), so retries of a hung provider cannot keep a
+ * client waiting for several timeouts in a row.
  */
-import type { CancelSignal } from '../api/cancellation.js';
+import { Cancellation, type CancelSignal } from '../api/cancellation.js';
 import { ApiError, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
 import type { Route } from '../providers/registry.js';
 import type { ModelEvent, ModelRequest } from '../providers/types.js';
 
@@ -23,7 +26,9 @@ export interface PreparedRoute extends Route {
 export interface Started {
   route: PreparedRoute;
   events: AsyncIterable<ModelEvent>;
-  /** One line per failed attempt, for logs and tests. */
+  /** The attempt on `route` that started (1 = the first). */
+  attempt: number;
+  /** One line per failed attempt, for tests. */
   attempts: string[];
 }
 
@@ -32,34 +37,84 @@ export const FAILOVER_WINDOW_MS = 10_000;
 
 export type Sleep = (ms: number, signal: CancelSignal) => Promise<void>;
 
+export interface StartOptions {
+  /** All attempts end this long after the first began (ms); none when absent. */
+  deadlineMs?: number;
+  /** Where retry / failover / upstream-error lines go, tagged with `requestId`. */
+  log?: Logger;
+  requestId?: string;
+  sleep?: Sleep;
+}
+
+/**
+ * `build` gets the signal the attempt must use: it follows the client's `signal` and also fires when the
+ * deadline passes before a start. After the start it only follows the client.
+ */
 export async function startUpstream(
   routes: PreparedRoute[],
-  build: (route: PreparedRoute) => Promise<ModelRequest>,
+  build: (route: PreparedRoute, signal: CancelSignal) => Promise<ModelRequest>,
   signal: CancelSignal,
-  sleep: Sleep = abortableSleep,
+  opts: StartOptions = {},
 ): Promise<Started> {
+  const sleep = opts.sleep ?? abortableSleep;
   const attempts: string[] = [];
+  const attemptSignal = new Cancellation();
+  const forward = () => attemptSignal.cancel();
+  signal.addEventListener('abort', forward);
+  let timedOut = false;
+  const deadline = opts.deadlineMs === undefined ? null : setTimeout(() => { timedOut = true; attemptSignal.cancel(); }, opts.deadlineMs);
+  const endsAt = opts.deadlineMs === undefined ? Infinity : Date.now() + opts.deadlineMs;
+  const deadlineError = () => new UpstreamError(
+    `no model answered within the ${opts.deadlineMs} ms deadline for starting a response (server.upstream_deadline_ms)`,
+    { code: 'upstream_timeout' },
+  );
+  const log = (level: 'warn' | 'info', msg: string, route: PreparedRoute, attempt: number, extra: Record<string, unknown>) =>
+    opts.log?.[level]({ request_id: opts.requestId, provider: route.config.name, model: route.model, attempt, ...extra }, msg);
+
   let lastError: unknown = null;
-  for (const route of routes) {
-    const policy = route.config.retry ?? DEFAULT_RETRY;
-    for (let attempt = 0; attempt <= policy.max; attempt++) {
-      try {
-        const events = await primed(await route.provider.stream(await build(route)), FAILOVER_WINDOW_MS);
-        return { route, events, attempts };
-      } catch (err) {
-        if (err instanceof ApiError || signal.aborted) throw err; // a client mistake, or nobody is listening
-        lastError = err;
-        const e = err instanceof UpstreamError ? err : null;
-        attempts.push(`${route.routed} attempt ${attempt + 1}: ${e ? `${e.code} ${e.message}` : String(err)}`);
-        if (!e || !isRetryable(e) || attempt === policy.max) break;
-        const wait = backoff(policy, attempt, e.retryAfter);
-        if (wait === null) break; // the upstream asks for a longer pause than we would hold the client for
-        await sleep(wait, signal);
-        if (signal.aborted) throw err;
+  try {
+    for (const [r, route] of routes.entries()) {
+      const policy = route.config.retry ?? DEFAULT_RETRY;
+      let attempt = 0;
+      for (; attempt <= policy.max; attempt++) {
+        if (timedOut) throw lastError ?? deadlineError();
+        try {
+          const events = await primed(await route.provider.stream(await build(route, attemptSignal)), FAILOVER_WINDOW_MS);
+          return { route, events, attempt: attempt + 1, attempts };
+        } catch (caught) {
+          if (caught instanceof ApiError || signal.aborted) throw caught; // a client mistake, or nobody is listening
+          const err = timedOut ? deadlineError() : caught;
+          lastError = err;
+          const e = err instanceof UpstreamError ? err : null;
+          attempts.push(`${route.routed} attempt ${attempt + 1}: ${e ? `${e.code} ${e.message}` : String(err)}`);
+          log('warn', 'upstream error', route, attempt + 1, {
+            status: e?.upstreamStatus ?? null, code: e?.code ?? 'error', ...(e?.detail ? { detail: e.detail } : {}),
+          });
+          if (timedOut) throw err;
+          if (!e || !isRetryable(e) || attempt === policy.max) break;
+          const wait = backoff(policy, attempt, e.retryAfter);
+          // The upstream asks for a longer pause than we would hold the client for, or than the deadline leaves.
+          if (wait === null || Date.now() + wait >= endsAt) break;
+          log('info', 'upstream retry', route, attempt + 2, { status: e.upstreamStatus, code: e.code, delay_ms: Math.round(wait) });
+          await sleep(wait, signal);
+          if (signal.aborted) throw err;
+        }
+      }
+      const next = routes[r + 1];
+      if (next && lastError !== null) {
+        const e = lastError instanceof UpstreamError ? lastError : null;
+        log('warn', 'upstream failover', route, Math.min(attempt + 1, policy.max + 1), {
+          status: e?.upstreamStatus ?? null, code: e?.code ?? 'error', to_provider: next.config.name, to_model: next.model,
+        });
       }
     }
+    throw lastError;
+  } catch (err) {
+    signal.removeEventListener('abort', forward);
+    throw err;
+  } finally {
+    if (deadline) clearTimeout(deadline);
   }
-  throw lastError;
 }
 
 export function isRetryable(e: UpstreamError): boolean {

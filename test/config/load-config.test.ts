@@ -97,3 +97,26 @@ test('database.writer: auto by default, set by the file or SWITCHBOARD_DB_WRITER
   assert.equal(buildConfig({ database: { writer: 'inline' } }, {}).dbWriter, 'inline');
   assert.equal(buildConfig({ database: { writer: 'inline' } }, { SWITCHBOARD_DB_WRITER: 'thread' }).dbWriter, 'thread');
 });
+
+test('logging: server.log_level (info by default; SWITCHBOARD_LOG_LEVEL wins), log_requests unchanged', () => {
+  assert.equal(buildConfig({}, {}).logLevel, 'info');
+  assert.equal(buildConfig({ server: { log_level: 'debug' } }, {}).logLevel, 'debug');
+  assert.equal(buildConfig({ server: { log_level: 'debug' } }, { SWITCHBOARD_LOG_LEVEL: 'warn' }).logLevel, 'warn');
+  assert.equal(buildConfig({ server: { log_requests: true } }, {}).logRequests, true);
+  assert.throws(() => buildConfig({ server: { log_level: 'loud' } }, {}), (err: Error) => err instanceof ConfigError && /^server\.log_level: one of fatal, error/.test(err.message));
+});
+
+test('upstream timeouts: a minute to a streamed first event, five for a whole answer, one shared deadline', () => {
+  const provider = { name: 'p', kind: 'openai-chat', base_url: 'http://127.0.0.1:9/v1' };
+  const c = buildConfig({ providers: [provider] }, {});
+  assert.deepEqual(c.providers[0].timeouts, { connect: 10_000, firstByte: 60_000, nonStream: 300_000, idle: 300_000, keepAliveMax: 300_000 });
+  assert.equal(c.upstreamDeadlineMs, 300_000);
+  const set = buildConfig({
+    server: { upstream_deadline_ms: 1000 },
+    providers: [{ ...provider, timeouts: { connect_ms: 1, first_byte_ms: 2, non_stream_ms: 3, idle_ms: 4, keepalive_max_ms: 5 } }],
+  }, {});
+  assert.deepEqual(set.providers[0].timeouts, { connect: 1, firstByte: 2, nonStream: 3, idle: 4, keepAliveMax: 5 });
+  assert.equal(set.upstreamDeadlineMs, 1000);
+  // Providers declared by environment variables get the same defaults.
+  assert.deepEqual(buildConfig({}, { OPENAI_API_KEY: 'k' }).providers[0].timeouts, c.providers[0].timeouts);
+});

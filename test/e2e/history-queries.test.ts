@@ -75,7 +75,8 @@ test('keep-alive comments flow while the upstream is silent', async () => {
   const { buildConfig } = await import('../../src/config/load-config.js');
   const { startServer } = await import('../../src/app.js');
   const config = buildConfig({ providers: [{ name: 'p', kind: 'openai-chat', base_url: fake.baseUrl }] }, {}, { port: 0, dbPath: ':memory:', keepAliveMs: 50 });
-  const sb = await startServer(config, () => {});
+  const { silentLogger } = await import('../../src/log/logger.js');
+  const sb = await startServer(config, silentLogger());
   try {
     fake.enqueue({ kind: 'reply', text: 'slow', chunkSize: 1, delayMs: 150 });
     const res = await fetch(`${sb.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'p/m', input: 'x', stream: true }) });

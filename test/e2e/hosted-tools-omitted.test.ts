@@ -17,6 +17,7 @@ import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeGemini } from '../fakes/fake-gemini.js';
 import { startFakeResponses } from '../fakes/fake-responses.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
+import { createLogger } from '../../src/log/logger.js';
 
 type Kind = 'chat' | 'anthropic' | 'gemini' | 'openai';
 const fakes = {} as Record<Kind, FakeUpstream>;
@@ -43,7 +44,7 @@ before(async () => {
       'claude-then-gpt': ['anthropic/claude-sonnet-4-5', 'openai/gpt-5-codex'],
     },
   }, {}, { port: 0, host: '127.0.0.1', dbPath: join(dir, 'switchboard.db'), keepAliveMs: 0 });
-  sb = await startServer({ ...config, files: { ...config.files, dir: join(dir, 'files') } }, (line) => logLines.push(line));
+  sb = await startServer({ ...config, files: { ...config.files, dir: join(dir, 'files') } }, createLogger('debug', { write: (line: string) => { logLines.push(JSON.parse(line)); } }));
   client = new OpenAI({ apiKey: 'sk-test', baseURL: `${sb.url}/v1`, maxRetries: 0 });
 });
 after(async () => {

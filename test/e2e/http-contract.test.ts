@@ -12,7 +12,7 @@ before(async () => {
   fake = await startFakeChatCompletions();
   sb = await startSwitchboard({
     server: { body_limit_mb: 1 },
-    providers: [{ name: 'vllm', kind: 'openai-chat', base_url: fake.baseUrl, timeouts: { first_byte_ms: 1500 }, retry: { max: 0 } }],
+    providers: [{ name: 'vllm', kind: 'openai-chat', base_url: fake.baseUrl, timeouts: { first_byte_ms: 1500, non_stream_ms: 1500 }, retry: { max: 0 } }],
   });
 });
 after(async () => { await sb.close(); await fake.close(); });

@@ -27,6 +27,7 @@ export type ResponsesFakeTurn =
   /**
    * Sends `response.created` + `response.in_progress`, then these events verbatim (`sequence_number` added),
    * then `response.completed` (output = the items of the `output_item.done` events) unless `complete` is false.
+   * An entry `{ raw: '…' }` is written to the stream as is (a broken line, a `[DONE]` sentinel).
    */
   | { kind: 'events'; events: Json[]; complete?: boolean }
   /** OpenAI running its hosted tools, then a cited answer (fake-responses-hosted.ts); streamed or as JSON. */
@@ -152,6 +153,7 @@ export async function startFakeResponses(options: FakeResponsesOptions = {}): Pr
     } else if (turn.kind === 'events') {
       const output: Json[] = [];
       for (const event of turn.events) {
+        if (typeof event.raw === 'string') { sse.raw(event.raw); continue; }
         const { type, ...rest } = event;
         await sse.send(String(type), rest);
         if (type === 'response.output_item.done') output.push(event.item);
@@ -369,6 +371,10 @@ class SseWriter {
     if (obfuscated && this.obfuscate) data.obfuscation = alnum(1 + (this.sequence % 12));
     this.res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+  }
+
+  raw(text: string): void {
+    this.res.write(text);
   }
 }
 

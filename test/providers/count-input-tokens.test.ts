@@ -1,12 +1,10 @@
 /**
  * `Provider.countInputTokens` for every kind, against the fake upstreams over real HTTP: what each count
  * endpoint received (the create request's input, minus every generation-only field) and the number returned.
- * The openai-chat kind counts locally; its expectation is recomputed here from the messages and tools the
- * provider sends on a real create, with the cookbook rule written out independently.
+ * The openai-chat kind counts locally; its expectations are literal numbers worked out by hand (see its block).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countTokens } from 'gpt-tokenizer';
 import { ApiError, UpstreamError } from '../../src/api/errors.js';
 import type { CreateParams, Tool } from '../../src/api/create-params.js';
 import type { Item } from '../../src/api/items.js';
@@ -216,21 +214,29 @@ describe('gemini: POST /models/{model}:countTokens', () => {
 });
 
 describe('openai-chat: local estimate with gpt-tokenizer', () => {
-  const opts = { disallowedSpecial: new Set<string>() };
-  const ct = (s: string) => (s ? countTokens(s, opts) : 0);
+  // Expectations are literal numbers, worked out by hand from o200k token counts of fixed strings (checked
+  // once with gpt-tokenizer's countTokens): 'system', 'user', 'assistant', 'tool', 'hi', 'look' = 1 each;
+  // 'Be brief.' = 3; 'Weather in Paris?' = 4; 'call_1' = 3; 'get_weather' = 2; '{"city":"Paris"}' = 5;
+  // '18C, sunny' = 4; 'It is 18C and sunny.' = 8; 'And tomorrow?' = 3; 'hi <|endoftext|>' = 8 (as text);
+  // the tools JSON below = 39. The rule (OpenAI cookbook): 3 per message + its strings, 3 priming the reply.
 
-  /** The cookbook rule, written out independently of the adapter. */
-  function expected(messages: any[], tools: unknown[] | undefined): number {
-    let n = 3; // reply priming
-    for (const m of messages) {
-      n += 3 + ct(m.role);
-      if (typeof m.content === 'string') n += ct(m.content);
-      for (const c of m.tool_calls ?? []) n += ct(c.id) + ct(c.function.name) + ct(c.function.arguments);
-      if (m.tool_call_id) n += ct(m.tool_call_id);
-    }
-    if (tools?.length) n += ct(JSON.stringify(tools));
-    return n;
-  }
+  /** What a create sends for HISTORY + WEATHER + 'Be brief.', with each message's tokens. */
+  const SENT_MESSAGES = [
+    { role: 'system', content: 'Be brief.' }, //                                  3 + 1 + 3 = 7
+    { role: 'user', content: 'Weather in Paris?' }, //                            3 + 1 + 4 = 8
+    { role: 'assistant', content: null, tool_calls: [ //                          3 + 1 + (3 + 2 + 5) = 14
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+    ] },
+    { role: 'tool', tool_call_id: 'call_1', content: '18C, sunny' }, //           3 + 1 + 3 + 4 = 11
+    { role: 'assistant', content: 'It is 18C and sunny.' }, //                    3 + 1 + 8 = 12
+    { role: 'user', content: 'And tomorrow?' }, //                                3 + 1 + 3 = 7
+  ];
+  const SENT_TOOLS = [{ //                                                        39
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, description: 'Current weather' },
+  }];
+  /** 3 (priming) + 7 + 8 + 14 + 11 + 12 + 7 + 39 (tools). */
+  const HISTORY_TOKENS = 101;
 
   test('counts the exact messages and tools a create sends; makes no HTTP request', async () => {
     const provider: Provider = createOpenAIChatProvider(config('openai-chat', chat.baseUrl));
@@ -239,22 +245,31 @@ describe('openai-chat: local estimate with gpt-tokenizer', () => {
     const n = await provider.countInputTokens!(req);
     assert.equal(chat.received.length, before, 'counting is local');
 
-    // What a create sends, as the fake received it.
+    // The breakdown above is of what a create really sends, as the fake received it.
     for await (const _ of await provider.stream(req)) { /* drain */ }
     const sent = chat.received.at(-1)!.body;
-    assert.equal(n, expected(sent.messages, sent.tools));
-    // a hand-checked slice: the system message alone
-    assert.equal(expected([{ role: 'system', content: 'Be brief.' }], undefined), 3 + ct('system') + ct('Be brief.') + 3);
+    assert.deepEqual(sent.messages, SENT_MESSAGES);
+    assert.deepEqual(sent.tools, SENT_TOOLS);
+    assert.equal(n, HISTORY_TOKENS);
+  });
+
+  test('tools count as their JSON; each message as 3 + its strings', async () => {
+    const provider = createOpenAIChatProvider(config('openai-chat', chat.baseUrl));
+    const withoutTools = await provider.countInputTokens!(request('qwen3', HISTORY, {}, 'Be brief.'));
+    assert.equal(withoutTools, HISTORY_TOKENS - 39);
+    const withoutSystem = await provider.countInputTokens!(request('qwen3', HISTORY, {}));
+    assert.equal(withoutSystem, HISTORY_TOKENS - 39 - 7);
+    assert.equal(await provider.countInputTokens!(request('m', [user('hi')])), 3 + 3 + 1 + 1);
   });
 
   test('special-token text is counted as text; images count a flat 85', async () => {
     const provider = createOpenAIChatProvider(config('openai-chat', chat.baseUrl));
     const plain = await provider.countInputTokens!(request('m', [user('hi <|endoftext|>')]));
-    assert.equal(plain, 3 + 3 + ct('user') + ct('hi <|endoftext|>'));
+    assert.equal(plain, 3 + 3 + 1 + 8);
     const withImage = await provider.countInputTokens!(request('m', [{
       type: 'message', role: 'user',
       content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: 'https://example.com/a.png' }],
     }]));
-    assert.equal(withImage, 3 + 3 + ct('user') + ct('look') + 85);
+    assert.equal(withImage, 3 + 3 + 1 + 1 + 85);
   });
 });

@@ -480,6 +480,27 @@ describe('openai (Responses) provider', () => {
       assert.equal(error.code, 'upstream_bad_response');
     });
 
+    it('a stream line that is not JSON → upstream_bad_response, as for every other kind (not skipped)', async () => {
+      fake.enqueue({ kind: 'events', events: [
+        { type: 'response.output_item.added', output_index: 0, item: { id: 'msg_1', type: 'message', role: 'assistant', content: [] } },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hel' },
+        { raw: 'data: {"type":"response.output_text.delta", this is not json\n\n' },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'lo' },
+      ] });
+      const { events, error } = await collectUntilError(provider, request([user('x')]));
+      assert.equal(text(events), 'Hel');
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.code, 'upstream_bad_response');
+      assert.match(error.message, /malformed stream chunk/);
+    });
+
+    it('a `[DONE]` sentinel line (some proxies add one) is skipped, not an error', async () => {
+      fake.enqueue({ kind: 'events', events: [{ raw: 'data: [DONE]\n\n' }] });
+      const { events, error } = await collectUntilError(provider, request([user('x')]));
+      assert.equal(error, undefined);
+      assert.equal(events.at(-1)!.type, 'finish');
+    });
+
     it('a dropped connection mid-stream → UpstreamError', async () => {
       fake.enqueue({ kind: 'drop-mid-stream', text: 'partial answer' });
       const { events, error } = await collectUntilError(provider, request([user('x')]));

@@ -56,3 +56,73 @@ test('aborting while the connection is still being made rejects at once with cod
     await new Promise((r) => silent.close(r));
   }
 });
+
+test('a reader that is slow to take events is not mistaken for a silent upstream (keepalive_max_ms)', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let n = 0;
+    const timer = setInterval(() => { n++; res.write(`data: {"n":${n}}\n\n`); if (n >= 30) { clearInterval(timer); res.end(); } }, 20);
+    res.on('close', () => clearInterval(timer));
+  });
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
+  const client = new UpstreamClient(testProviderConfig('openai-chat', baseUrl, { timeouts: { connect: 2_000, firstByte: 2_000, idle: 2_000, keepAliveMax: 100 } }));
+  try {
+    const seen: string[] = [];
+    for await (const m of await client.postSse('/stream', {}, {}, new AbortController().signal)) {
+      seen.push(m.data);
+      // Far longer than keepAliveMax without asking for the next event, while the upstream keeps sending.
+      if (seen.length === 1) await new Promise((r) => setTimeout(r, 400));
+    }
+    assert.equal(seen.length, 30);
+  } finally {
+    await client.close();
+    await close();
+  }
+});
+
+test('an upstream that sends only comments after its first event is cut at keepalive_max_ms, with a clear error', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"n":1}\n\n');
+    const timer = setInterval(() => res.write(': keep-alive\n\n'), 20);
+    res.on('close', () => clearInterval(timer));
+  });
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
+  const client = new UpstreamClient(testProviderConfig('openai-chat', baseUrl, { name: 'chatty', timeouts: { connect: 2_000, firstByte: 2_000, idle: 2_000, keepAliveMax: 150 } }));
+  try {
+    const seen: string[] = [];
+    await assert.rejects((async () => {
+      for await (const m of await client.postSse('/stream', {}, {}, new AbortController().signal)) seen.push(m.data);
+    })(), (e: unknown) => {
+      assert.ok(e instanceof UpstreamError);
+      assert.equal(e.code, 'upstream_timeout');
+      assert.equal(e.message, "provider 'chatty' sent no event for 150 ms, only keep-alive comments (timeouts.keepalive_max_ms)");
+      return true;
+    });
+    assert.deepEqual(seen, ['{"n":1}']);
+  } finally {
+    await client.close();
+    await close();
+  }
+});
+
+test('a limit of 0 is no limit: comments for longer than any timer would allow are waited out', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => res.write(': keep-alive\n\n'), 10);
+    setTimeout(() => { clearInterval(timer); res.end('data: {"n":1}\n\n'); }, 200);
+  });
+  const { baseUrl, close } = await listenOnLoopback(server, '/v1');
+  const client = new UpstreamClient(testProviderConfig('openai-chat', baseUrl, { timeouts: { connect: 2_000, firstByte: 0, idle: 2_000, keepAliveMax: 0 } }));
+  try {
+    const seen: string[] = [];
+    for await (const m of await client.postSse('/stream', {}, {}, new AbortController().signal)) seen.push(m.data);
+    assert.deepEqual(seen, ['{"n":1}']);
+  } finally {
+    await client.close();
+    await close();
+  }
+});

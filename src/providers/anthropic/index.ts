@@ -62,7 +62,8 @@ export function createAnthropicProvider(config: ProviderConfig): Provider {
     countInputTokens: (request) => countAnthropicInputTokens(client, config, request),
     async stream(request: ModelRequest): Promise<AsyncIterable<ModelEvent>> {
       const built = buildAnthropicRequest(request, config);
-      const sse = await client.postSse('/messages', built.body, built.headers, request.signal);
+      // Anthropic's `ping` only keeps the connection open: a stream of nothing else times out like SSE comments.
+      const sse = await client.postSse('/messages', built.body, built.headers, request.signal, 'ping');
       return mapAnthropicStream(sse, { tools: built.tools, thinkingAsSummary: built.thinkingAsSummary });
     },
   };

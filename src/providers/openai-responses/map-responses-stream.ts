@@ -17,7 +17,7 @@
 import { UpstreamError } from '../../api/errors.js';
 import type { Item } from '../../api/items.js';
 import type { FinishReason, ModelEvent, Usage } from '../types.js';
-import type { SseMessage } from '../upstream-http.js';
+import { parseJsonChunk, type SseMessage } from '../upstream-http.js';
 
 type Json = Record<string, unknown>;
 
@@ -356,12 +356,9 @@ export function streamFailure(code: string | undefined, message: string): Upstre
   return new UpstreamError(text, { code: 'upstream_error' });
 }
 
+/** A `[DONE]` sentinel (some proxies append one) is skipped; anything else that is not a JSON object is a broken stream. */
 function parseJson(text: string): Json | undefined {
-  try {
-    return asObject(JSON.parse(text));
-  } catch {
-    return undefined; // e.g. a `[DONE]` sentinel some proxies append
-  }
+  return text === '[DONE]' ? undefined : parseJsonChunk<Json>(text);
 }
 
 function asObject(v: unknown): Json | undefined {
