@@ -58,7 +58,7 @@ test('a setting that stays right still gets its default, and a key with no value
   const c = buildConfig({ server: null, providers: [{ ...provider, base_url: 'http://127.0.0.1:8000/v1/', timeouts: null }] }, {});
   assert.equal(c.port, 8080);
   assert.equal(c.providers[0].baseUrl, 'http://127.0.0.1:8000/v1', 'trailing slash dropped');
-  assert.deepEqual(c.providers[0].timeouts, { connect: 10_000, firstByte: 300_000, idle: 300_000 });
+  assert.deepEqual(c.providers[0].timeouts, { connect: 10_000, firstByte: 60_000, nonStream: 300_000, idle: 300_000, keepAliveMax: 300_000 });
 });
 
 test('environment: a wrong value names the variable and what it expects', () => {
