@@ -22,6 +22,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** SSE keep-alive comment interval during upstream silence, ms. */
   keepAliveMs: number;
+  /** On SIGTERM/SIGINT, how long running responses may go on before they are ended (`server_shutdown`), ms. */
+  shutdownGraceMs: number;
   apiKeys: ApiKeyConfig[];
   providers: ProviderConfig[];
   /** Uploaded files (Files API): directory and per-upload limit. */
@@ -62,7 +64,7 @@ function readYaml(path: string): Record<string, unknown> {
  */
 const KEYS = {
   top: ['server', 'database', 'auth', 'providers', 'models', 'files', 'fetch'],
-  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests'],
+  server: ['host', 'port', 'body_limit_mb', 'keepalive_seconds', 'log_requests', 'shutdown_grace_seconds'],
   database: ['path', 'writer'],
   auth: ['api_keys'],
   apiKey: ['key', 'key_env', 'api_key', 'api_key_env', 'tenant', 'project', 'id'],
@@ -134,6 +136,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     dbWriter: oneOf(env.SWITCHBOARD_DB_WRITER ?? database.writer, ['auto', 'thread', 'inline'] as const, 'database.writer') ?? 'auto',
     bodyLimitBytes: (int(env.SWITCHBOARD_BODY_LIMIT_MB ?? server.body_limit_mb, 'server.body_limit_mb') ?? 32) * 1024 * 1024,
     keepAliveMs: (int(server.keepalive_seconds, 'server.keepalive_seconds') ?? 15) * 1000,
+    shutdownGraceMs: (int(env.SWITCHBOARD_SHUTDOWN_GRACE_SECONDS ?? server.shutdown_grace_seconds, 'server.shutdown_grace_seconds') ?? 30) * 1000,
     apiKeys,
     files: {
       dir: env.SWITCHBOARD_FILES_DIR ?? str(files.dir) ?? './data/files',

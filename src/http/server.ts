@@ -19,6 +19,8 @@ export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   registry: ProviderRegistry;
   store: ResponseStore;
   log: (line: Record<string, unknown>) => void;
+  /** True once the server is shutting down: new requests get 503, and each connection closes after its answer. */
+  draining?: () => boolean;
 }
 
 type Handler = (deps: AppDeps, ctx: import('../store/request-context.js').RequestContext, m: string[], url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -74,6 +76,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
   const started = process.hrtime.bigint();
   let status = 0;
   try {
+    if (deps.draining?.()) throw shuttingDown(res);
     // Most requests (POST /v1/responses) carry no query string: only those with one pay for a URL parse.
     const target = req.url ?? '/';
     const q = target.indexOf('?');
@@ -105,6 +108,21 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
   } finally {
     status = res.statusCode;
     if (req.readableEnded === false) req.resume();
+    if (deps.draining?.()) closeAfterAnswer(req, res);
     deps.log({ level: 'debug', request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
   }
+}
+
+function shuttingDown(res: ServerResponse): ApiError {
+  res.shouldKeepAlive = false;
+  return new ApiError(503, 'The server is shutting down; send the request again to another instance or later.', {
+    type: 'server_error', code: 'server_shutdown',
+  });
+}
+
+/** While draining, a connection is not kept alive past the answer it is carrying (its headers may be out). */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse) {
+  const end = () => req.socket.end();
+  if (res.writableFinished) end();
+  else res.once('finish', end);
 }
