@@ -34,17 +34,8 @@ async function main() {
     throw err;
   }
   const running = await startServer(config);
-  const providers = config.providers.map((p) => `${p.name} (${p.kind})`).join(', ') || 'none — set OPENAI_API_KEY or write switchboard.yaml';
-  process.stderr.write(
-    `switchboard listening on ${running.url}\n` +
-      `  database: ${config.dbPath}\n` +
-      `  providers: ${providers}\n` +
-      (config.apiKeys.length
-        ? `  auth: ${config.apiKeys.length} API key(s) required on /v1\n`
-        : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS and SWITCHBOARD_HOST to expose it\n'),
-  );
   // The first signal drains (running responses finish, up to server.shutdown_grace_seconds, then end stored and
-  // answered); a second one exits at once.
+  // answered); a second one exits at once. Installed before the banner: whoever waits for it may signal at once.
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) process.exit(1);
@@ -57,6 +48,15 @@ async function main() {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  const providers = config.providers.map((p) => `${p.name} (${p.kind})`).join(', ') || 'none — set OPENAI_API_KEY or write switchboard.yaml';
+  process.stderr.write(
+    `switchboard listening on ${running.url}\n` +
+      `  database: ${config.dbPath}\n` +
+      `  providers: ${providers}\n` +
+      (config.apiKeys.length
+        ? `  auth: ${config.apiKeys.length} API key(s) required on /v1\n`
+        : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS and SWITCHBOARD_HOST to expose it\n'),
+  );
 }
 
 main().catch((err) => {

@@ -38,7 +38,7 @@ async function serve(graceSeconds: number): Promise<Served> {
     cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => { stderr += `[exit ${code} ${signal}]`; resolve(code); }));
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -155,7 +155,7 @@ describe('SIGTERM drains running responses', () => {
     const s = await serve(20);
     const signalled = Date.now();
     s.child.kill('SIGTERM');
-    assert.equal(await s.exited, 0);
+    assert.equal(await s.exited, 0, s.stderr());
     assert.ok(Date.now() - signalled < 3000);
   });
 });
