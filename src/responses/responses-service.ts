@@ -253,11 +253,6 @@ export class ResponsesService {
     return this.runs.drain(graceMs);
   }
 
-  /** How many responses are running (stored or not). */
-  get runningCount(): number {
-    return this.runs.size;
-  }
-
   /**
    * The model's routes (primary, then fallbacks) that can honour this request. A fallback that cannot is
    * skipped; when none can, the primary's reason is the answer.

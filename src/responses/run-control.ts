@@ -68,10 +68,6 @@ export class RunRegistry {
   private idle: (() => void)[] = [];
   private stopping = false;
 
-  get size(): number {
-    return this.runs.size;
-  }
-
   add(run: RunControl): void {
     this.runs.add(run);
     // Started after the grace period ran out (its request was already being read): it does not get to run.
