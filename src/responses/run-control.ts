@@ -25,8 +25,8 @@ export class RunStoppedError extends UpstreamError {
   }
 
   override toApiError(): ApiError {
-    // Neither is worth an automatic retry by the SDK: a deleted response was deleted on purpose, and a server
-    // that is going away answers the retry with 503 or a refused connection anyway.
+    // A deleted response was deleted on purpose: the SDK must not create it again. A shutdown is worth the SDK's
+    // retry: behind a load balancer it reaches another instance.
     return this.reason === 'deleted'
       ? new ApiError(409, this.message, { code: this.code, headers: { 'x-should-retry': 'false' } })
       : new ApiError(503, this.message, { type: 'server_error', code: this.code });
