@@ -21,8 +21,18 @@ export interface RunningServer {
   server: Server;
   url: string;
   db: Kysely<Database>;
-  close(): Promise<void>;
+  /**
+   * Drains, then stops: no new connections (refused at the socket) and 503 for new requests on open ones;
+   * running responses finish for up to `graceMs` (default: `server.shutdown_grace_seconds`), the rest are
+   * ended, stored and answered; then the connections, the writer thread and the database close.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
+  /** The ids of the running responses the store holds in memory (a diagnostic for tests). */
+  liveIds(): string[];
 }
+
+/** How long answered connections get to flush and close during shutdown before they are cut. */
+const CLOSE_WAIT_MS = 2_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -46,10 +56,12 @@ export async function startServer(
   const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
   sweep.unref();
   const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
+  let draining = false;
   const server = createApp({
     service, auth, registry, store, files, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
+    draining: () => draining,
   });
   server.keepAliveTimeout = 65_000;
 
@@ -64,16 +76,29 @@ export async function startServer(
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  let closing: Promise<void> | null = null;
   return {
     server,
     url,
     db,
-    async close() {
-      clearInterval(sweep);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await writer.close();
-      await db.destroy();
+    liveIds: () => store.liveIds(),
+    close(opts = {}) {
+      closing ??= (async () => {
+        draining = true;
+        clearInterval(sweep);
+        // Stops listening and closes idle keep-alive connections; resolves once every connection is gone.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await service.drain(opts.graceMs ?? config.shutdownGraceMs);
+        // Every response is answered: the last bytes get a moment to leave before the sockets are cut.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); })]);
+        clearTimeout(timer);
+        server.closeAllConnections();
+        await closed;
+        await writer.close();
+        await db.destroy();
+      })();
+      return closing;
     },
   };
 }

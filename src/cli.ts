@@ -34,6 +34,20 @@ async function main() {
     throw err;
   }
   const running = await startServer(config);
+  // The first signal drains (running responses finish, up to server.shutdown_grace_seconds, then end stored and
+  // answered); a second one exits at once. Installed before the banner: whoever waits for it may signal at once.
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    process.stderr.write(`switchboard: ${signal}: draining (up to ${config.shutdownGraceMs / 1000} s for running responses)\n`);
+    running.close().then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`switchboard: shutdown failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   const providers = config.providers.map((p) => `${p.name} (${p.kind})`).join(', ') || 'none — set OPENAI_API_KEY or write switchboard.yaml';
   process.stderr.write(
     `switchboard listening on ${running.url}\n` +
@@ -43,9 +57,6 @@ async function main() {
         ? `  auth: ${config.apiKeys.length} API key(s) required on /v1\n`
         : '  auth: no API keys configured — listening on loopback only; set SWITCHBOARD_API_KEYS and SWITCHBOARD_HOST to expose it\n'),
   );
-  const shutdown = () => { void running.close().then(() => process.exit(0)); };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
 
 main().catch((err) => {

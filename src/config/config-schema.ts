@@ -91,6 +91,7 @@ export const configFileSchema = section({
     log_requests: flag().default(false),
     log_level: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     upstream_deadline_ms: integer(0).default(DEFAULT_UPSTREAM_DEADLINE_MS),
+    shutdown_grace_seconds: integer(0).default(30),
   }).prefault({}),
   database: section({
     path: text('a file path').default('./data/switchboard.db'),

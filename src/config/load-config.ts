@@ -27,6 +27,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** SSE keep-alive comment interval during upstream silence, ms. */
   keepAliveMs: number;
+  /** On SIGTERM/SIGINT, how long running responses may go on before they are ended (`server_shutdown`), ms. */
+  shutdownGraceMs: number;
   apiKeys: ApiKeyConfig[];
   providers: ProviderConfig[];
   /** Uploaded files (Files API): directory and per-upload limit. */
@@ -119,6 +121,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     dbWriter: f.database.writer,
     bodyLimitBytes: f.server.body_limit_mb * MiB,
     keepAliveMs: f.server.keepalive_seconds * 1000,
+    shutdownGraceMs: f.server.shutdown_grace_seconds * 1000,
     apiKeys,
     files: { dir: f.files.dir, maxUploadBytes: f.files.max_upload_mb * MiB },
     fetch: { maxBytes: f.fetch.max_mb * MiB, timeoutMs: f.fetch.timeout_ms, allowHosts: f.fetch.allow_hosts, maxRedirects: f.fetch.max_redirects },

@@ -21,6 +21,17 @@ export interface TurnOptions {
   format?: TextFormat | null;
   /** Starts another provider call with `extra` items appended to this turn's input (the repair attempt). */
   restart(extra: Item[]): Promise<AsyncIterable<ModelEvent>>;
+  /**
+   * Why the signal fired when the server, not the client, stopped the run: the response then fails with this
+   * error (its client is still there to be told) instead of ending `cancelled`.
+   */
+  stopped?(): UpstreamError | null;
+  /**
+   * Back-pressure from the client: null when it can take more, else a promise that settles when it can (or
+   * when it is gone). The upstream is not read meanwhile, so a slow reader slows the upstream's TCP stream
+   * instead of growing the server's memory.
+   */
+  ready?(): Promise<void> | null;
 }
 
 /** Runs the turn to its end; never throws. */
@@ -28,7 +39,7 @@ export async function runTurn(events: AsyncIterable<ModelEvent>, builder: Respon
   const format = wantsJson(opts.format) ? opts.format : null;
   for (let attempt = 0; ; attempt++) {
     if (format) builder.hold();
-    const drained = await drain(events, builder, opts.signal);
+    const drained = await drain(events, builder, opts);
     if (format) {
       if (drained === 'ok' && builder.finish_reason === 'stop') {
         builder.settle();
@@ -47,24 +58,27 @@ export async function runTurn(events: AsyncIterable<ModelEvent>, builder: Respon
               { type: 'message', role: 'user', content: [{ type: 'input_text', text: repairPrompt(check.errors) }] },
             ]);
           } catch (err) {
-            return opts.signal.aborted ? cancelled(builder) : failed(builder, asUpstreamError(err));
+            return opts.signal.aborted ? cancelled(builder, opts) : failed(builder, asUpstreamError(err));
           }
           continue;
         }
       }
       builder.release();
     }
-    if (drained === 'cancelled') return cancelled(builder);
+    if (drained === 'cancelled') return cancelled(builder, opts);
     if (drained !== 'ok') return failed(builder, drained);
     return { response: builder.finish(), error: null, cancelled: false };
   }
 }
 
-async function drain(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, signal: CancelSignal): Promise<'ok' | 'cancelled' | UpstreamError> {
+async function drain(events: AsyncIterable<ModelEvent>, builder: ResponseBuilder, opts: TurnOptions): Promise<'ok' | 'cancelled' | UpstreamError> {
+  const { signal } = opts;
   try {
     for await (const ev of events) {
       if (signal.aborted) break;
       builder.apply(ev);
+      const paused = opts.ready?.();
+      if (paused) await untilReadyOrAborted(paused, signal);
     }
   } catch (err) {
     return signal.aborted ? 'cancelled' : asUpstreamError(err);
@@ -76,8 +90,20 @@ function failed(builder: ResponseBuilder, e: UpstreamError): TurnOutcome {
   return { response: builder.fail(e.code, e.message), error: e, cancelled: false };
 }
 
-function cancelled(builder: ResponseBuilder): TurnOutcome {
+function cancelled(builder: ResponseBuilder, opts: TurnOptions): TurnOutcome {
+  const stop = opts.stopped?.();
+  if (stop) return failed(builder, stop);
   return { response: builder.cancel(), error: null, cancelled: true };
+}
+
+/** A paused client's readiness, cut short by a stop (a DELETE or shutdown must not wait for a reader). */
+function untilReadyOrAborted(ready: Promise<void>, signal: CancelSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => { signal.removeEventListener('abort', done); resolve(); };
+    signal.addEventListener('abort', done, { once: true });
+    ready.then(done, done);
+  });
 }
 
 function asUpstreamError(err: unknown): UpstreamError {

@@ -31,9 +31,15 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
 
   if (params.stream) {
-    const sse = new SseWriter(res, headers, deps.keepAliveMs);
+    let sse: SseWriter;
     try {
-      await run.execute((e, json) => sse.frame(e.type, json), { onSettling: () => sse.hold() });
+      sse = new SseWriter(res, headers, deps.keepAliveMs);
+    } catch (err) {
+      run.discard();
+      throw err;
+    }
+    try {
+      await run.execute((e, json) => sse.frame(e.type, json), { onSettling: () => sse.hold(), ready: () => sse.ready() });
     } finally {
       sse.end();
     }

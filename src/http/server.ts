@@ -27,6 +27,8 @@ export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   logRequests: boolean;
   /** Extra fields for `GET /health` (where store commits run). */
   health?: () => Record<string, unknown>;
+  /** True once the server is shutting down: new requests get 503, and each connection closes after its answer. */
+  draining?: () => boolean;
 }
 
 type Handler = (deps: AppDeps, ctx: RequestContext, params: RouteParams, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -105,6 +107,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
   const started = process.hrtime.bigint();
   let status = 0;
   try {
+    if (deps.draining?.()) throw shuttingDown(res);
     const target = req.url ?? '/';
     const method = req.method ?? 'GET';
     const match = route(method, target);
@@ -122,6 +125,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse) 
   } finally {
     status = res.statusCode;
     if (req.readableEnded === false) req.resume();
+    if (deps.draining?.()) closeAfterAnswer(req, res);
     // The line is built only when it goes out: this runs on every request.
     if (deps.logRequests || deps.log.isLevelEnabled('debug')) {
       const line = { request_id: requestId, method: req.method, path: req.url, status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
@@ -143,4 +147,18 @@ function routeError(match: Exclude<RouteMatch<Handler>, { kind: 'route' }>, meth
     });
   }
   return new ApiError(404, `Unknown route: ${method} ${path}.`, { code: 'unknown_route' });
+}
+
+function shuttingDown(res: ServerResponse): ApiError {
+  res.shouldKeepAlive = false;
+  return new ApiError(503, 'The server is shutting down; send the request again to another instance or later.', {
+    type: 'server_error', code: 'server_shutdown',
+  });
+}
+
+/** While draining, a connection is not kept alive past the answer it is carrying (its headers may be out). */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse) {
+  const end = () => req.socket.end();
+  if (res.writableFinished) end();
+  else res.once('finish', end);
 }

@@ -3,11 +3,20 @@
  * Frames produced in the same event-loop turn go out in one socket write (an upstream chunk often yields
  * several events). Keep-alive comments go out when nothing has been written for a while (long reasoning
  * silences), so proxies and clients do not time the connection out.
+ *
+ * `connection` is left to node:http: keep-alive when the client wants it, and `close` (the socket closed after
+ * `[DONE]`) when the request said `Connection: close` or is HTTP/1.0.
+ *
+ * Back-pressure: ready() tells the turn loop when the client's socket is full, so the upstream is not read
+ * until it drains; a paused reader costs a socket's buffers, not the whole answer in memory.
  */
 import type { ServerResponse } from 'node:http';
 
 /** How long frames that have not gone out yet wait for the commit once the upstream is done (see hold()). */
 export const HOLD_FIRST_WRITE_MS = 25;
+
+/** Queued frames past this size go out at once rather than at the end of the event-loop turn (see ready()). */
+const FLUSH_AT_CHARS = 64 * 1024;
 
 export class SseWriter {
   private lastWrite = Date.now();
@@ -17,12 +26,12 @@ export class SseWriter {
   private written = false;
   private timer: NodeJS.Timeout | null = null;
   private holdTimer: NodeJS.Timeout | null = null;
+  private drained: Promise<void> | null = null;
 
   constructor(private readonly res: ServerResponse, headers: Record<string, string>, keepAliveMs: number) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
       ...headers,
     });
@@ -43,6 +52,27 @@ export class SseWriter {
       this.flushScheduled = true;
       setImmediate(this.flush);
     }
+  }
+
+  /**
+   * Null while the client's socket takes more (the usual case: nothing is allocated); when it is full, a
+   * promise that settles once it drains or the client is gone. Frames queued in this event-loop turn past
+   * FLUSH_AT_CHARS are written first, so a fast upstream meets the socket's limit instead of growing the queue.
+   */
+  ready(): Promise<void> | null {
+    const res = this.res;
+    if (this.pending.length >= FLUSH_AT_CHARS && !this.holding) this.flush();
+    if (!res.writableNeedDrain) return null;
+    return (this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        this.drained = null;
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    }));
   }
 
   /**

@@ -161,7 +161,10 @@ function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: Cancel
     let started = false;
     // A reader that stops early (an error in the stream, a consumer that gave up) ends the request: the
     // upstream must not go on generating for nobody.
-    const body = new ChunkQueue(() => controller?.abort(new UpstreamError('response body abandoned', { code: 'aborted' })));
+    const body = new ChunkQueue(() => controller?.abort(new UpstreamError('response body abandoned', { code: 'aborted' })), {
+      pause: () => controller?.pause(),
+      resume: () => controller?.resume(),
+    });
     const onAbort = () => {
       if (controller) controller.abort(aborted());
       else reject(aborted()); // still connecting: settle now, abort once the request starts
@@ -194,17 +197,31 @@ function exchange(agent: Agent, opts: Dispatcher.DispatchOptions, signal: Cancel
   });
 }
 
+/**
+ * How much of an upstream body is buffered ahead of its reader before the upstream socket is paused: a reader
+ * that stops (a client that does not read its stream) then holds the upstream back over TCP instead of the
+ * whole answer piling up here.
+ */
+const BODY_HIGH_WATER_BYTES = 64 * 1024;
+
 /** Chunks pushed by the dispatch handler, read with `for await`; `abandon` runs if the reader stops early. */
 class ChunkQueue implements AsyncIterable<Buffer> {
   private chunks: Buffer[] = [];
+  private bytes = 0;
+  private paused = false;
   private ended = false;
   private error: Error | null = null;
   private wake: (() => void) | null = null;
 
-  constructor(private readonly abandon: () => void) {}
+  constructor(private readonly abandon: () => void, private readonly flow: { pause(): void; resume(): void }) {}
 
   push(chunk: Buffer) {
     this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes >= BODY_HIGH_WATER_BYTES && !this.paused) {
+      this.paused = true;
+      this.flow.pause();
+    }
     this.notify();
   }
 
@@ -226,6 +243,11 @@ class ChunkQueue implements AsyncIterable<Buffer> {
         if (this.chunks.length) {
           const batch = this.chunks;
           this.chunks = [];
+          this.bytes = 0;
+          if (this.paused) {
+            this.paused = false;
+            this.flow.resume();
+          }
           yield* batch;
           continue;
         }

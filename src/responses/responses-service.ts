@@ -24,6 +24,7 @@ import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
+import { RunControl, RunRegistry, RunStoppedError } from './run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
@@ -44,6 +45,8 @@ export interface Run {
     hooks?: {
       /** The upstream is done; only storing the response is left before the terminal event. */
       onSettling?(): void;
+      /** The client's back-pressure (see TurnOptions.ready): the upstream is not read while it is paused. */
+      ready?(): Promise<void> | null;
     },
   ): Promise<{
     response: ResponseObject;
@@ -52,11 +55,23 @@ export interface Run {
     /** Not streamed and stored (or not storing): the client's answer, already serialized. */
     json?: string;
   }>;
+  /** Gives the run up without executing it (the caller failed before it could): it leaves memory. */
+  discard(): void;
 }
 
 export interface ContentDeps {
   files: FileService;
   fetcher: SafeFetcher;
+}
+
+interface RunSetup {
+  response: ResponseObject;
+  run: RunControl;
+  routes: PreparedRoute[];
+  assembled: Awaited<ReturnType<typeof assembleHistory>>;
+  includeEncrypted: boolean;
+  inputFor(route: PreparedRoute): Promise<Item[]>;
+  store: boolean;
 }
 
 export interface UpstreamOptions {
@@ -67,6 +82,9 @@ export interface UpstreamOptions {
 }
 
 export class ResponsesService {
+  /** The responses running in this process: a shutdown drains them (see drain()). */
+  private readonly runs = new RunRegistry();
+
   private readonly log: Logger;
 
   constructor(
@@ -109,9 +127,23 @@ export class ResponsesService {
     await inputFor(routes[0]);
 
     const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
-    if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>);
+    // The run's own cancellation: its client leaving, a DELETE of it, or the server shutting down.
+    const run = new RunControl(signal);
+    this.runs.add(run);
+    try {
+      if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => run.stop('deleted'));
+      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store });
+    } catch (err) {
+      // Whatever ended it before it could run, the response leaves memory (finishResponse or not).
+      this.store.release(response.id);
+      this.runs.delete(run);
+      throw err;
+    }
+  }
 
-    const build = async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = signal): Promise<ModelRequest> => {
+  private async startRun(ctx: RequestContext, params: CreateParams, r: RunSetup): Promise<Run> {
+    const { response, run, routes, assembled, includeEncrypted, inputFor, store } = r;
+    const build = async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = run): Promise<ModelRequest> => {
       const input = await inputFor(route);
       return {
         model: route.model,
@@ -124,20 +156,24 @@ export class ResponsesService {
 
     let started: Started;
     try {
-      started = await startUpstream(routes, (r, s) => build(r, [], s), signal, {
+      started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), run, {
         deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId, // 0: none
       });
     } catch (err) {
-      if (err instanceof ApiError) {
-        // An adapter refused the request (a client mistake): nothing was sent, so nothing stays stored.
-        if (store) await this.store.deleteResponse(ctx, response.id);
-        throw err;
-      }
-      const e = err instanceof UpstreamError ? err : null;
+      // An adapter refused the request (a client mistake): nothing was sent, so nothing is stored.
+      if (err instanceof ApiError) throw err;
+      const stop = run.stopError();
+      // Deleted while it started: stored nowhere.
+      if (stop?.reason === 'deleted') throw stop.toApiError();
+      const e = stop ?? (err instanceof UpstreamError ? err : null);
       if (store) {
-        response.status = signal.aborted ? 'cancelled' : 'failed';
-        if (!signal.aborted) response.error = { code: e?.code ?? 'server_error', message: err instanceof Error ? err.message : String(err) };
-        await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, eventLog: null });
+        response.status = run.aborted && !stop ? 'cancelled' : 'failed';
+        if (response.status === 'failed') response.error = { code: e?.code ?? 'server_error', message: e?.message ?? (err instanceof Error ? err.message : String(err)) };
+        try {
+          await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, eventLog: null });
+        } catch {
+          // Not stored (and out of memory): the client still gets the upstream's error, not the store's.
+        }
       }
       if (e) throw e.toApiError(routes[routes.length - 1].config.name);
       throw err;
@@ -147,61 +183,97 @@ export class ResponsesService {
     response.model = started.route.routed;
     const { route } = started;
     const self = this;
+    const streamed = params.stream === true;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      self.store.release(response.id);
+      self.runs.delete(run);
+    };
     return {
       response,
       dropped: route.dropped,
       omitted: route.omitted,
+      discard: settle,
       async execute(onEvent, hooks) {
         // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
         // reads events, so the builder makes none (only the Response).
-        const streamed = params.stream === true;
         const log = new EventLog();
         let held: { e: StreamEvent; json: string } | null = null;
         let count = 0;
-        const eventJson = new EventJson();
-        const builder = new ResponseBuilder(response, !streamed ? null : (e) => {
-          count++;
-          const json = eventJson.of(e);
-          log.add(e, json);
-          if (TERMINAL.has(e.type)) held = { e, json };
-          else onEvent(e, json);
-        }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
-        builder.start();
-        const outcome = await runTurn(started.events, builder, {
-          signal,
-          format: route.params.text?.format,
-          restart: async (extra) => route.provider.stream(await build(route, extra)),
-        });
-        if (outcome.error) logTurnError(self.log, ctx, started, outcome.error);
-        // Not streamed: the finished Response is serialized once, for its stored row and the client's answer.
-        const serialized = streamed ? null : serializeFinal(outcome.response, includeEncrypted);
-        if (store) {
-          hooks?.onSettling?.();
-          try {
-            await self.store.finishResponse(ctx, {
-              response: outcome.response,
-              inputItems: assembled.input,
-              outputItems: outcome.response.output,
-              previous: assembled.previous,
-              eventLog: log.serialize(outcome.response, includeEncrypted),
-              json: serialized?.stored,
-            });
-          } catch (err) {
-            // The transaction rolled back: say so instead of reporting a stored success.
-            const message = `The response could not be stored: ${err instanceof Error ? err.message : String(err)}`;
-            outcome.response.status = 'failed';
-            outcome.response.error = { code: 'store_error', message };
-            const seq = held ? (held as { e: StreamEvent }).e.sequence_number : count;
-            const failed = { type: 'response.failed', sequence_number: seq, response: presentResponse(outcome.response, includeEncrypted) };
+        // Ends the response failed after its turn (store error, deleted, a throw): the client is told instead.
+        const failAfterTurn = (res: ResponseObject, e: UpstreamError) => {
+          res.status = 'failed';
+          res.error = { code: e.code, message: e.message };
+          if (streamed) {
+            const seq = held ? held.e.sequence_number : count;
+            const failed = { type: 'response.failed', sequence_number: seq, response: presentResponse(res, includeEncrypted) };
             held = { e: failed, json: JSON.stringify(failed) };
-            outcome.error = new UpstreamError(message, { code: 'store_error', status: 500 });
           }
+          return { response: res, error: e, cancelled: false };
+        };
+        try {
+          const eventJson = new EventJson();
+          const builder = new ResponseBuilder(response, !streamed ? null : (e) => {
+            count++;
+            const json = eventJson.of(e);
+            log.add(e, json);
+            if (TERMINAL.has(e.type)) held = { e, json };
+            else onEvent(e, json);
+          }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
+          builder.start();
+          let outcome = await runTurn(started.events, builder, {
+            signal: run,
+            format: route.params.text?.format,
+            restart: async (extra) => route.provider.stream(await build(route, extra)),
+            stopped: () => run.stopError(),
+            ready: hooks?.ready,
+          });
+          if (outcome.error && !(outcome.error instanceof RunStoppedError)) logTurnError(self.log, ctx, started, outcome.error);
+          // Deleted after its upstream finished but before its write began: it must not be stored.
+          if (run.stopReason === 'deleted' && !(outcome.error instanceof RunStoppedError)) {
+            outcome = failAfterTurn(outcome.response, new RunStoppedError('deleted'));
+          }
+          const deleted = outcome.error instanceof RunStoppedError && outcome.error.reason === 'deleted';
+          // Not streamed: the finished Response is serialized once, for its stored row and the client's answer.
+          const serialized = streamed || deleted ? null : serializeFinal(outcome.response, includeEncrypted);
+          if (store && !deleted) {
+            hooks?.onSettling?.();
+            try {
+              await self.store.finishResponse(ctx, {
+                response: outcome.response,
+                inputItems: assembled.input,
+                outputItems: outcome.response.output,
+                previous: assembled.previous,
+                eventLog: log.serialize(outcome.response, includeEncrypted),
+                json: serialized?.stored,
+              });
+            } catch (err) {
+              // The transaction rolled back: say so instead of reporting a stored success.
+              const message = `The response could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+              outcome = failAfterTurn(outcome.response, new UpstreamError(message, { code: 'store_error', status: 500 }));
+            }
+          }
+          // A store failure changed the Response (and the client gets an error instead).
+          return serialized && !outcome.error ? { ...outcome, json: serialized.client } : outcome;
+        } catch (err) {
+          // A defect between the start and the store: the response is stored nowhere and its client is told.
+          return failAfterTurn(response, new UpstreamError(`The server had an error while processing the response: ${err instanceof Error ? err.message : String(err)}`, { code: 'server_error', status: 500 }));
+        } finally {
+          settle();
+          if (held) onEvent((held as { e: StreamEvent }).e, (held as { json: string }).json);
         }
-        if (held) onEvent((held as { e: StreamEvent }).e, (held as { json: string }).json);
-        // A store failure changed the Response (and the client gets an error instead).
-        return serialized && !outcome.error ? { ...outcome, json: serialized.client } : outcome;
       },
     };
+  }
+
+  /**
+   * For a shutdown: lets running responses finish for up to `graceMs`, then ends the rest (`server_shutdown`,
+   * stored with their output so far, their clients told) and resolves once they are stored and answered.
+   */
+  drain(graceMs: number): Promise<void> {
+    return this.runs.drain(graceMs);
   }
 
   /**

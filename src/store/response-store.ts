@@ -48,7 +48,15 @@ interface ResponseRow {
   input_start: number | null; output_start: number | null; end_seq: number | null; request: string; response: string;
 }
 
-interface Live { tenant: string; response: ResponseObject; request: Record<string, unknown> }
+interface Live {
+  tenant: string;
+  response: ResponseObject;
+  request: Record<string, unknown>;
+  /** Stops the run (a DELETE of a running response: it must not be stored when it ends). */
+  onDelete: (() => void) | null;
+  /** Its final write, while in flight: a DELETE then waits for it and deletes the stored rows. */
+  settling: Promise<unknown> | null;
+}
 
 export class ResponseStore {
   private readonly cache = new HistoryCache();
@@ -80,14 +88,41 @@ export class ResponseStore {
     };
   }
 
-  /** Registers a running response (in memory: GET sees it while it streams). */
-  async createResponse(ctx: RequestContext, r: ResponseObject, request: Record<string, unknown>): Promise<void> {
-    this.live.set(r.id, { tenant: ctx.tenant, response: r, request });
+  /**
+   * Registers a running response (in memory: GET sees it while it streams). Every run that registers must end
+   * with finishResponse or release, whatever happens to it, or it stays in memory. `onDelete` is called when a
+   * DELETE removes it while it runs.
+   */
+  async createResponse(ctx: RequestContext, r: ResponseObject, request: Record<string, unknown>, onDelete: (() => void) | null = null): Promise<void> {
+    this.live.set(r.id, { tenant: ctx.tenant, response: r, request, onDelete, settling: null });
   }
 
-  /** Commits the finished response, its input and output items and its event log in one transaction. */
+  /** Forgets a running response without storing it (it failed before it could be stored, or was deleted). */
+  release(id: string): void {
+    this.live.delete(id);
+  }
+
+  /** The ids of the responses running (held in memory): a diagnostic for leak tests. */
+  liveIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /**
+   * Commits the finished response, its input and output items and its event log in one transaction. The
+   * response leaves memory whether or not the write succeeds.
+   */
   async finishResponse(ctx: RequestContext, rec: FinishRecord): Promise<void> {
     const live = this.live.get(rec.response.id);
+    const write = this.write(ctx, rec, live);
+    if (live) live.settling = write;
+    try {
+      await write;
+    } finally {
+      if (this.live.get(rec.response.id) === live) this.live.delete(rec.response.id);
+    }
+  }
+
+  private async write(ctx: RequestContext, rec: FinishRecord, live: Live | undefined): Promise<void> {
     const request = live?.request ?? {};
     // Serialize outside the write lock: the transaction only copies strings.
     const items: { role: 'input' | 'output'; id: string; json: string }[] = [];
@@ -100,29 +135,25 @@ export class ResponseStore {
     rec.outputItems.forEach((item, k) => add('output', item, rec.json?.output[k] ?? JSON.stringify(item)));
     const newItems = rec.inputItems.concat(rec.outputItems);
     const r = rec.response;
-    try {
-      const { threadId, start, forkedFrom } = await this.writer.run({
-        op: 'finish',
-        tenant: ctx.tenant,
-        response: { id: r.id, status: r.status, model: r.model, created_at: r.created_at, previous_response_id: r.previous_response_id, background: r.background },
-        items,
-        inputCount: rec.inputItems.length,
-        // The output and the input are stored once, as item rows; the Response and request rows refer to them.
-        responseJson: rec.json?.response ?? JSON.stringify({ ...r, output: [] }),
-        requestJson: JSON.stringify({ ...request, input: undefined }),
-        eventLog: rec.eventLog,
-        previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
-      });
-      if (forkedFrom) {
-        const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);
-        if (prefix) this.cache.set(threadId, prefix.items.concat(newItems), prefix.bytes + newBytes);
-      } else if (start === 0) {
-        this.cache.set(threadId, newItems, newBytes);
-      } else {
-        this.cache.append(threadId, start, newItems, newBytes);
-      }
-    } finally {
-      this.live.delete(r.id);
+    const { threadId, start, forkedFrom } = await this.writer.run({
+      op: 'finish',
+      tenant: ctx.tenant,
+      response: { id: r.id, status: r.status, model: r.model, created_at: r.created_at, previous_response_id: r.previous_response_id, background: r.background },
+      items,
+      inputCount: rec.inputItems.length,
+      // The output and the input are stored once, as item rows; the Response and request rows refer to them.
+      responseJson: rec.json?.response ?? JSON.stringify({ ...r, output: [] }),
+      requestJson: JSON.stringify({ ...request, input: undefined }),
+      eventLog: rec.eventLog,
+      previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
+    });
+    if (forkedFrom) {
+      const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);
+      if (prefix) this.cache.set(threadId, prefix.items.concat(newItems), prefix.bytes + newBytes);
+    } else if (start === 0) {
+      this.cache.set(threadId, newItems, newBytes);
+    } else {
+      this.cache.append(threadId, start, newItems, newBytes);
     }
   }
 
@@ -209,8 +240,15 @@ export class ResponseStore {
   async deleteResponse(ctx: RequestContext, id: string): Promise<boolean> {
     const live = this.live.get(id);
     if (live && live.tenant === ctx.tenant) {
-      this.live.delete(id);
-      return true;
+      if (live.settling) {
+        // Its final write is already on its way: let it land, then delete what it stored.
+        await live.settling.catch(() => {});
+      } else {
+        // Still running: its run stops and stores nothing (see ResponsesService), so the delete sticks.
+        this.live.delete(id);
+        live.onDelete?.();
+        return true;
+      }
     }
     const { deleted, droppedThread } = await this.writer.run({ op: 'delete', tenant: ctx.tenant, id });
     if (droppedThread) this.cache.drop(droppedThread);

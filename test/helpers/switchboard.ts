@@ -20,7 +20,7 @@ export async function startSwitchboard(
 ): Promise<TestServer> {
   // A real SQLite file, as users run it.
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
-  const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0 });
+  const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0, shutdownGraceMs: 0 });
   const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
   const running = await startServer(config, opts.log ?? silentLogger(), { onSql: opts.onSql });
   // Every Response and event this server answers, to any client in the test, is checked against the spec.
