@@ -3,24 +3,43 @@ import { parseArgs } from 'node:util';
 import { startServer } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
 
+const USAGE = 'usage: switchboard serve [--config switchboard.yaml] [--port 8080] [--host 127.0.0.1] [--db ./data/switchboard.db]\n';
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // An unknown flag or a missing value: say which, with the usage, not a stack trace.
+    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main() {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      db: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseFlags();
   const command = positionals[0] ?? 'serve';
   if (values.help || command !== 'serve') {
-    process.stdout.write('usage: switchboard serve [--config switchboard.yaml] [--port 8080] [--host 127.0.0.1] [--db ./data/switchboard.db]\n');
+    process.stdout.write(USAGE);
     process.exit(values.help ? 0 : 2);
   }
   const overrides: Partial<Config> = {};
-  if (values.port) overrides.port = Number(values.port);
+  if (values.port !== undefined) {
+    // Checked as the file's server.port is: a flag that is no port stops start-up instead of listening on NaN.
+    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {
+      process.stderr.write(`switchboard: configuration error: --port: expected a whole number from 0 to 65535, got "${values.port}"\n`);
+      process.exit(2);
+    }
+    overrides.port = Number(values.port);
+  }
   if (values.host) overrides.host = values.host;
   if (values.db) overrides.dbPath = values.db;
   let config: Config;
