@@ -36,7 +36,7 @@ if (busyBefore > 10) progress(`WARNING: the machine was ${busyBefore}% busy befo
 
 const upstream = await startChild<{ baseUrl: string }>('bench/upstream-process.ts', {});
 const profDir = resolve(REPO_ROOT, 'bench/.prof');
-const gateway = await startChild<{ switchboardUrl: string; proxyUrl: string; floorUrl: string; leanUrl: string; dbPath: string }>(
+const gateway = await startChild<{ switchboardUrl: string; proxyUrl: string; floorUrl: string; leanUrl: string; dbPath: string; build: string }>(
   'bench/gateway-process.ts',
   { UPSTREAM_BASE_URL: upstream.ready.baseUrl },
   [...startScriptFlags(), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
@@ -81,7 +81,7 @@ const results: BenchResults = {
   },
   source: sourceVersion(),
   layout: 'processes: load generator (this one: undici + autocannon) | fake upstream | Switchboard + bare proxy; loopback; ' +
-    'Switchboard with a SQLite file, store on',
+    `Switchboard (${gateway.ready.build}) with a SQLite file, store on`,
   targets: [],
 };
 
