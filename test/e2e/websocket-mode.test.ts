@@ -6,12 +6,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { startEveryProvider, type EveryProvider, type ProviderName } from '../helpers/every-provider.js';
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { WsClient } from '../helpers/ws-client.js';
 import { assertWebSocketError } from '../helpers/ws-spec-oracle.js';
+
+async function waitFor(ok: () => boolean, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 const TOOLS = [{ type: 'function', name: 'lookup', description: 'Looks a thing up.', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
 
@@ -194,7 +203,7 @@ describe('WebSocket mode against a Chat Completions upstream', () => {
     assert.deepEqual(sb.liveIds(), []);
   });
 
-  test('paths: unversioned and /v5 upgrade too; a plain GET keeps its HTTP answer; other paths refuse the upgrade', async () => {
+  test('paths: unversioned and /v5 upgrade too; a plain GET keeps its HTTP answer; other upgrades are served as HTTP', async () => {
     for (const path of ['/responses', '/v5/responses/']) {
       fake.enqueue({ kind: 'reply', text: 'ok' });
       const ws = await WsClient.connect(sb.url, { path });
@@ -203,7 +212,25 @@ describe('WebSocket mode against a Chat Completions upstream', () => {
       await ws.close();
     }
     assert.equal((await fetch(`${sb.url}/v1/responses`)).status, 405);
-    await assert.rejects(WsClient.connect(sb.url, { path: '/v1/models' }), /upgrade refused: 404/);
+    // Another path with a WebSocket upgrade is a plain request, answered as before the upgrade handler existed.
+    await assert.rejects(WsClient.connect(sb.url, { path: '/v1/models' }), /upgrade refused: 200/);
+  });
+
+  test('a request offering another upgrade (curl --http2 sends Upgrade: h2c) is served as HTTP, keep-alive intact', async () => {
+    fake.enqueue({ kind: 'reply', text: 'plain answer' });
+    const body = JSON.stringify({ model: 'vllm/m', input: 'x' });
+    const { port } = new URL(sb.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (c) => { text += c; });
+    socket.write(`POST /v1/responses HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n`
+      + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await waitFor(() => text.includes('plain answer'));
+    assert.match(text, /^HTTP\/1.1 200 OK/);
+    // The same connection takes the next request.
+    socket.write('GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => text.includes('"object":"list"'));
+    socket.destroy();
   });
 });
 

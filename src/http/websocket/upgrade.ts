@@ -1,9 +1,11 @@
 /**
  * `GET /v1/responses` upgraded to a WebSocket (Open Responses, "WebSocket Transport"), on the HTTP server's own
  * port: `ws` in noServer mode on node:http's `upgrade` event. The upgrade request is checked like any request
- * (route, API key, shutdown) and a refusal is the usual JSON error envelope, sent before any upgrade.
+ * (API key, shutdown) and a refusal is the usual JSON error envelope, sent before any upgrade. Only a WebSocket
+ * upgrade of `GET …/responses` is taken; every other request is served as HTTP, unchanged.
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiError } from '../../api/errors.js';
@@ -43,17 +45,15 @@ export function attachResponsesWebSocket(server: Server, deps: ResponsesWebSocke
   const open = new Set<ResponsesSocket>();
   const requestIds = new WeakMap<IncomingMessage, string>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const match = route(req.method ?? 'GET', req.url ?? '/');
+    if (match.kind !== 'route' || String(req.headers.upgrade).toLowerCase() !== 'websocket') {
+      return void serveAsHttp(server, req, socket as Socket, head);
+    }
     const requestId = newId('req');
     socket.on('error', () => socket.destroy());
     try {
       if (deps.draining?.()) {
         throw new ApiError(503, 'The server is shutting down; connect again to another instance or later.', { type: 'server_error', code: 'server_shutdown' });
-      }
-      const match = route(req.method ?? 'GET', req.url ?? '/');
-      if (match.kind === 'method_not_allowed') throw new ApiError(405, `Method ${req.method} is not allowed on ${path(req)}. Allowed: GET.`, { code: 'method_not_allowed', headers: { allow: 'GET' } });
-      if (match.kind !== 'route') throw new ApiError(404, `Unknown route: ${req.method} ${path(req)} (WebSocket mode is served at /v1/responses).`, { code: 'unknown_route' });
-      if (String(req.headers.upgrade).toLowerCase() !== 'websocket') {
-        throw new ApiError(400, `Only a WebSocket upgrade is served at ${path(req)}.`, { code: 'invalid_upgrade' });
       }
       const ctx = deps.auth.authenticate(req.headers, requestId);
       requestIds.set(req, requestId);
@@ -77,10 +77,29 @@ export function attachResponsesWebSocket(server: Server, deps: ResponsesWebSocke
   };
 }
 
-function path(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+/**
+ * Any other upgrade request is served as plain HTTP, as node:http did before there was an `upgrade` listener
+ * (which on Node 20 takes every request carrying `Upgrade`: curl's `--http2` h2c offer, a WebSocket client
+ * at another path). Node has detached its parser from the socket by now: the request head is written back
+ * without the upgrade offer, ahead of the bytes already read, and the socket handed to the server as a new
+ * connection.
+ */
+function serveAsHttp(server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade') continue;
+    if (lower === 'connection') {
+      const kept = raw[i + 1].split(',').map((t) => t.trim()).filter((t) => t && t.toLowerCase() !== 'upgrade');
+      if (kept.length) lines.push(`${name}: ${kept.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${raw[i + 1]}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
+  server.emit('connection', socket);
 }
 
 /** The HTTP error envelope, written on the raw socket (no ServerResponse exists for an upgrade request). */
