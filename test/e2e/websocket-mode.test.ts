@@ -181,6 +181,19 @@ describe('WebSocket mode against a Chat Completions upstream', () => {
     await ws.close();
   });
 
+  test('a client more than 32 messages ahead is cut (1008), and its running response cancelled', async () => {
+    fake.enqueue({ kind: 'reply', text: 'slow enough for the flood to arrive while it runs', chunkSize: 1, delayMs: 20 });
+    const ws = await WsClient.connect(sb.url);
+    ws.create({ model: 'vllm/m', input: 'first' });
+    const created = await ws.next();
+    assert.equal(created.type, 'response.created');
+    for (let i = 0; i < 33; i++) ws.create({ model: 'vllm/m', input: `queued ${i}` });
+    assert.equal((await ws.closed).code, 1008);
+    await waitFor(() => sb.liveIds().length === 0);
+    const stored = await (await fetch(`${sb.url}/v1/responses/${created.response.id}`)).json();
+    assert.equal(stored.status, 'cancelled');
+  });
+
   test('a client that disconnects mid-response cancels it (stored as cancelled)', async () => {
     fake.enqueue({ kind: 'reply', text: 'a long answer that streams slowly enough to be interrupted', chunkSize: 1, delayMs: 20 });
     const ws = await WsClient.connect(sb.url);

@@ -29,7 +29,7 @@ export interface ResponsesSocketDeps {
   draining?: () => boolean;
 }
 
-/** Messages waiting behind the running response; past this a message is refused (429), not queued. */
+/** Messages waiting behind the running response; one more closes the connection (1008). */
 export const MAX_QUEUED_MESSAGES = 32;
 
 /** Events written in one event-loop turn leave in one socket write (an upstream chunk often makes several). */
@@ -78,7 +78,10 @@ export class ResponsesSocket {
     if (this.closed) return;
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
-      this.send(errorEvent(new ApiError(429, `Too many messages waiting: at most ${MAX_QUEUED_MESSAGES} may wait behind the running response.`, { code: 'too_many_queued_messages' })));
+      // An error message now would land amid the running response's events, and answers must stay in the
+      // order of the messages: a client this far ahead is cut instead (which cancels the running response).
+      this.ws.close(1008, `more than ${MAX_QUEUED_MESSAGES} messages waiting behind the running response`);
+      this.onClose();
       return;
     }
     this.queue.push(text);
@@ -97,6 +100,7 @@ export class ResponsesSocket {
 
   private async handle(text: string): Promise<void> {
     const ctx: RequestContext = { ...this.ctx, requestId: newId('req') };
+    const started = process.hrtime.bigint();
     let cached: CachedContext | null = null;
     try {
       if (this.deps.draining?.()) {
@@ -123,6 +127,9 @@ export class ResponsesSocket {
       this.send(errorEvent(toApiError(err)));
     } finally {
       this.current = null;
+      if (this.deps.log.isLevelEnabled('debug')) {
+        this.deps.log.debug({ request_id: ctx.requestId, transport: 'websocket', ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'websocket turn');
+      }
     }
   }
 
