@@ -13,6 +13,8 @@ import { startEveryProvider, type EveryProvider, type ProviderName } from '../he
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { WsClient } from '../helpers/ws-client.js';
 import { assertWebSocketError } from '../helpers/ws-spec-oracle.js';
+import { assertEvent } from '../helpers/spec-oracle.js';
+import { ResponsesWS } from 'openai/resources/responses/ws';
 
 async function waitFor(ok: () => boolean, ms = 5_000) {
   const deadline = Date.now() + ms;
@@ -155,6 +157,44 @@ describe('WebSocket mode against a Chat Completions upstream', () => {
     assert.equal(t2.response.previous_response_id, t1.response.id);
     assert.deepEqual(fake.received.at(-1)!.body.messages.map((m: any) => m.content), ['first', 'stored one', 'second']);
     await b.close();
+  });
+
+  test('the openai SDK\'s ResponsesWS: a tool loop with store:false, and an error event', async () => {
+    fake.enqueue({ kind: 'reply', toolCalls: [{ name: 'lookup', arguments: '{"q":"x"}', id: 'call_sdk' }] }, { kind: 'reply', text: 'sdk done' });
+    const rws = new ResponsesWS(sb.client());
+    const events: any[] = [];
+    const errors: any[] = [];
+    rws.on('event', (e: any) => { if (e.type === 'error') assertWebSocketError(e); else assertEvent(e, 'ResponsesWS event'); events.push(e); });
+    rws.on('error', (err: any) => errors.push(err));
+    const completed = () => new Promise<any>((resolve) => rws.once('response.completed', (e: any) => resolve(e.response)));
+    await new Promise<void>((resolve, reject) => { rws.socket.once('open', () => resolve()); rws.socket.once('error', reject); });
+
+    let done = completed();
+    rws.send({ type: 'response.create', model: 'vllm/m', store: false, tools: TOOLS as any, input: 'use the tool' });
+    const first = await done;
+    assert.equal(first.output[0].call_id, 'call_sdk');
+    done = completed();
+    rws.send({ type: 'response.create', model: 'vllm/m', store: false, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: 'call_sdk', output: 'X' }] });
+    assert.equal((await done).output[0].content[0].text, 'sdk done');
+
+    rws.send({ type: 'response.create', model: 'vllm/m', previous_response_id: 'resp_gone', input: 'x' });
+    await waitFor(() => errors.length > 0);
+    assert.equal(errors[0].error.error.code, 'previous_response_not_found');
+    rws.close();
+  });
+
+  test('a store:false turn on top of a stored response: its continuation gets the stored history too', async () => {
+    fake.enqueue({ kind: 'reply', text: 'stored base' }, { kind: 'reply', text: 'unstored middle' }, { kind: 'reply', text: 'end' });
+    const ws = await WsClient.connect(sb.url);
+    ws.create({ model: 'vllm/m', input: 'one' });
+    const t1 = await ws.turn();
+    ws.create({ model: 'vllm/m', store: false, previous_response_id: t1.response.id, input: 'two' });
+    const t2 = await ws.turn();
+    ws.create({ model: 'vllm/m', store: false, previous_response_id: t2.response.id, input: 'three' });
+    const t3 = await ws.turn();
+    assert.equal(t3.response.previous_response_id, t2.response.id);
+    assert.deepEqual(fake.received.at(-1)!.body.messages.map((m: any) => m.content), ['one', 'stored base', 'two', 'unstored middle', 'three']);
+    await ws.close();
   });
 
   test('a bad message gets an error message and the connection still works', async () => {
