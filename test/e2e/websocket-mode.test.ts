@@ -142,6 +142,16 @@ describe('WebSocket mode against a Chat Completions upstream', () => {
     ws.create({ model: 'vllm/m', store: false, previous_response_id: t1.response.id, input: 'go on' });
     const again = await ws.turn();
     assert.equal(again.error.error.code, 'previous_response_not_found');
+
+    // A continuation that starts and then fails (response.failed) evicts too.
+    fake.enqueue({ kind: 'reply', text: 'two' }, { kind: 'drop-mid-stream', text: 'half an ans' });
+    ws.create({ model: 'vllm/m', store: false, input: 'start over' });
+    const t2 = await ws.turn();
+    ws.create({ model: 'vllm/m', store: false, previous_response_id: t2.response.id, input: 'go on' });
+    const broken = await ws.turn();
+    assert.equal(broken.events.at(-1).type, 'response.failed');
+    ws.create({ model: 'vllm/m', store: false, previous_response_id: t2.response.id, input: 'go on' });
+    assert.equal((await ws.turn()).error.error.code, 'previous_response_not_found');
     await ws.close();
   });
 
