@@ -52,7 +52,7 @@ export class ResponsesSocket {
     private readonly ctx: RequestContext,
     private readonly deps: ResponsesSocketDeps,
   ) {
-    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('message', (data) => this.receive(data));
     ws.on('close', () => this.onClose());
     ws.on('error', () => ws.terminate());
     ws.on('pong', () => { this.alive = true; });
@@ -74,9 +74,10 @@ export class ResponsesSocket {
     setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 
-  private receive(data: RawData, _isBinary: boolean): void {
+  private receive(data: RawData): void {
     if (this.closed) return;
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    // Text or binary frames alike: the JSON is read as UTF-8 (ws hands a Buffer unless told otherwise).
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
       // An error message now would land amid the running response's events, and answers must stay in the
       // order of the messages: a client this far ahead is cut instead (which cancels the running response).
@@ -101,14 +102,13 @@ export class ResponsesSocket {
   private async handle(text: string): Promise<void> {
     const ctx: RequestContext = { ...this.ctx, requestId: newId('req') };
     const started = process.hrtime.bigint();
-    let cached: CachedContext | null = null;
     try {
       if (this.deps.draining?.()) {
         throw new ApiError(503, 'The server is shutting down; open a new connection to another instance or later.', { type: 'server_error', code: 'server_shutdown' });
       }
       const params = parseSocketMessage(text);
       const prev = params.previous_response_id ?? null;
-      cached = prev ? this.cache.take(prev) : null;
+      const cached = prev ? this.cache.take(prev) : null;
       const effective = cached ? continuing(params, cached) : params;
       const cancel = (this.current = new Cancellation());
       const result = await runOverSocket(this.deps.service, ctx, effective, cancel, this.sink, cached ? { previous_response_id: cached.id } : {});
