@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config/load-config.js';
 import { Authenticator } from './http/auth.js';
 import { createApp } from './http/server.js';
+import { attachResponsesWebSocket } from './http/websocket/upgrade.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { ResponsesService } from './responses/responses-service.js';
 import { openSqlite } from './store/open-sqlite.js';
@@ -64,6 +65,9 @@ export async function startServer(
     draining: () => draining,
   });
   server.keepAliveTimeout = 65_000;
+  const sockets = attachResponsesWebSocket(server, {
+    service, auth, log, bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs, draining: () => draining,
+  });
 
   let host = config.host;
   if (!auth.enabled && !LOOPBACK.has(host)) {
@@ -89,6 +93,8 @@ export async function startServer(
         // Stops listening and closes idle keep-alive connections; resolves once every connection is gone.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await service.drain(opts.graceMs ?? config.shutdownGraceMs);
+        // WebSocket connections are not the HTTP server's any more: told to go away once their runs are done.
+        sockets.close();
         // Every response is answered: the last bytes get a moment to leave before the sockets are cut.
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); })]);
