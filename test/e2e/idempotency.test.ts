@@ -222,6 +222,38 @@ describe('what frees a key', () => {
   });
 });
 
+describe('what frees a key, when the client goes', () => {
+  for (const stream of [false, true]) {
+    test(`a client that leaves before the answer is complete (stream: ${stream}): the run is cancelled, the key freed`, async () => {
+      const key = newKey();
+      const body = { model: 'vllm/m', input: 'leaving', stream };
+      gate.hold();
+      const calls = gate.calls;
+      const leaving = new AbortController();
+      const first = fetch(`${sb.url}/v1/responses`, {
+        method: 'POST', signal: leaving.signal, body: JSON.stringify(body),
+        headers: { authorization: `Bearer ${TENANT_A}`, 'content-type': 'application/json', 'idempotency-key': key },
+      }).then((r) => r.text());
+      await waitFor(() => gate.calls === calls + 1);
+      leaving.abort();
+      await assert.rejects(first);
+      gate.open();
+      // Freed once Switchboard has seen the close: until then the key is in use.
+      let retry: Response;
+      for (;;) {
+        retry = await post(body, key);
+        if (retry.status !== 409) break;
+        await retry.text();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(retry.status, 200);
+      assert.equal(retry.headers.get('idempotent-replayed'), null);
+      await retry.text();
+      assert.equal(gate.calls, calls + 2);
+    });
+  }
+});
+
 describe('scope', () => {
   test('tenants: the same key and body under two tenants are two requests; two keys of one tenant share it', async () => {
     const key = newKey();
