@@ -5,9 +5,10 @@
  * answer, an SSE stream, a `store: false` response and a file upload replay alike.
  *
  * Per (tenant, key):
- * - first request: runs; if its answer is 2xx and is written to the end, it is recorded before its last bytes
- *   leave (a client that has seen the answer and retries always finds the record). Any other outcome — a 4xx,
- *   a 5xx, a stream cut off, a client gone before the end — records nothing and frees the key.
+ * - first request: runs; if it succeeds — a 2xx answer written to the end, and for a stream, one whose last
+ *   event is not `response.failed` or `error` — the answer is recorded before its last bytes leave (a client
+ *   that has seen the answer and retries always finds the record). Any other outcome — a 4xx, a 5xx, a stream
+ *   that failed or was cut off, a client gone before the end — records nothing and frees the key.
  * - same key, same request (method, route, body bytes): the recorded answer, `idempotent-replayed: true`,
  *   without running the handler.
  * - same key, another request: 409 `idempotency_key_conflict`, `x-should-retry: false`.
@@ -22,6 +23,8 @@ import type { RequestContext } from '../store/request-context.js';
 import type { IdempotencyStore, RecordedAnswer } from '../store/idempotency-store.js';
 
 export const MAX_KEY_LENGTH = 255;
+
+const EVENT_LINE = /^event: ([^\n]*)$/gm;
 
 /** Headers that belong to one HTTP exchange, not to the answer: never recorded. */
 const NOT_REPLAYED = new Set(['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date', 'x-request-id']);
@@ -59,7 +62,7 @@ export class Idempotency {
     const recorder = new AnswerRecorder(this.opts.maxRecordedBytes);
     recorder.attach(res, async (answer) => {
       spy.stop();
-      const complete = answer !== null && answer.status >= 200 && answer.status < 300 && spy.ended;
+      const complete = answer !== null && answer.status >= 200 && answer.status < 300 && spy.ended && !recorder.streamFailed;
       try {
         if (complete) await this.store.complete(ctx.tenant, key, hasher.digest(), answer);
         else await this.store.release(ctx.tenant, key);
@@ -175,10 +178,22 @@ function spyOnBody(req: IncomingMessage, hasher: RequestHasher): { readonly ende
 class AnswerRecorder {
   private chunks: Buffer[] = [];
   private bytes = 0;
+  private lastEvent: string | null = null;
+  private res: ServerResponse | null = null;
+
+  /** An SSE answer ended in failure (a 200 whose stream says the response failed): not a result to keep. */
+  get streamFailed(): boolean {
+    return this.lastEvent === 'response.failed' || this.lastEvent === 'error';
+  }
 
   constructor(private readonly limit: number) {}
 
+  private isSse(): boolean {
+    return String(this.res?.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  }
+
   attach(res: ServerResponse, settle: (answer: RecordedAnswer | null) => Promise<void>): void {
+    this.res = res;
     let settled = false;
     const write = res.write;
     const end = res.end;
@@ -208,6 +223,8 @@ class AnswerRecorder {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8') : Buffer.from(chunk as Uint8Array);
     this.bytes += buf.length;
+    // SSE frames are written whole (sse-writer.ts), so a chunk's `event:` lines are complete.
+    if (this.isSse()) for (const m of buf.toString('utf8').matchAll(EVENT_LINE)) this.lastEvent = m[1]!;
     if (this.bytes <= this.limit) this.chunks.push(buf);
     else this.chunks = [];
   }

@@ -77,7 +77,8 @@ const route = createRouter(ROUTES.map(withIdempotency));
 function withIdempotency(def: RouteDef<Handler>): RouteDef<Handler> {
   const post = def.methods.POST;
   if (!def.idempotent || !post) return def;
-  const wrapped: Handler = (d, c, p, u, req, res) => d.idempotency
+  // A request without the header costs one header lookup.
+  const wrapped: Handler = (d, c, p, u, req, res) => d.idempotency && req.headers['idempotency-key'] !== undefined
     ? d.idempotency.run(c, def.path, req, res, () => post(d, c, p, u, req, res))
     : post(d, c, p, u, req, res);
   return { ...def, methods: { ...def.methods, POST: wrapped } };

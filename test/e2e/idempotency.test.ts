@@ -222,6 +222,26 @@ describe('what frees a key', () => {
   });
 });
 
+describe('what frees a key, when the stream fails', () => {
+  test('a stream that ends in response.failed (upstream dropped mid-stream) is no result: the retry runs again', async () => {
+    const key = newKey();
+    const body = { model: 'vllm/m', input: 'dropped', stream: true };
+    const calls = gate.calls;
+    fake.enqueue({ kind: 'drop-mid-stream', text: 'partial answer' });
+    const failed = await post(body, key);
+    assert.equal(failed.status, 200);
+    assert.match(await failed.text(), /event: response\.failed/);
+    const retry = await post(body, key);
+    assert.equal(retry.headers.get('idempotent-replayed'), null);
+    const text = await retry.text();
+    assert.match(text, /event: response\.completed/);
+    const replay = await post(body, key);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.equal(await replay.text(), text);
+    assert.equal(gate.calls, calls + 2);
+  });
+});
+
 describe('what frees a key, when the client goes', () => {
   for (const stream of [false, true]) {
     test(`a client that leaves before the answer is complete (stream: ${stream}): the run is cancelled, the key freed`, async () => {

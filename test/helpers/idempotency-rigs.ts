@@ -32,6 +32,8 @@ export async function startUpstreamGate(targetBaseUrl: string): Promise<Upstream
         const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
           res.writeHead(r.statusCode ?? 502, r.headers);
           r.pipe(res);
+          // An upstream that drops mid-answer is dropped on to the caller, not left hanging.
+          r.on('close', () => { if (!r.complete) res.destroy(); });
         });
         up.on('error', () => res.destroy());
         up.end(Buffer.concat(chunks));
