@@ -138,6 +138,17 @@ describe('replay', () => {
     assert.equal(list.data.filter((f: { filename: string }) => f.filename === 'a.txt').length, 1);
   });
 
+  test('the SDK uploading one file twice with one key: one file (the SDK draws a new multipart boundary each time)', async () => {
+    const client = new OpenAI({ apiKey: TENANT_A, baseURL: `${sb.url}/v1`, maxRetries: 0 });
+    const key = newKey();
+    const upload = () => client.files.create({ file: new File(['sdk idempotent upload'], 'sdk.txt'), purpose: 'user_data' }, { headers: { 'Idempotency-Key': key } });
+    const a = await upload();
+    const b = await upload();
+    assert.equal(b.id, a.id);
+    const list = await client.files.list();
+    assert.equal(list.data.filter((f) => f.filename === 'sdk.txt').length, 1);
+  });
+
   test('a request without the header is never replayed', async () => {
     const calls = gate.calls;
     const a = await (await post({ model: 'vllm/m', input: 'no key' }, null)).json();
