@@ -6,6 +6,8 @@ import type { Config } from './config/load-config.js';
 import { Authenticator } from './http/auth.js';
 import { createApp } from './http/server.js';
 import { attachResponsesWebSocket } from './http/websocket/upgrade.js';
+import { Idempotency } from './http/idempotency.js';
+import { SqlIdempotencyStore } from './store/idempotency-store.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { ResponsesService } from './responses/responses-service.js';
 import { openSqlite } from './store/open-sqlite.js';
@@ -54,7 +56,14 @@ export async function startServer(
   const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
   await files.init();
   const fetcher = new SafeFetcher(config.fetch);
-  const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
+  const idempotencyStore = new SqlIdempotencyStore(db);
+  await idempotencyStore.releaseAbandoned();
+  const idempotency = new Idempotency(idempotencyStore, { ...config.idempotency, log });
+  // Expired records are already ignored; the sweep only reclaims their space.
+  const sweep = setInterval(() => {
+    files.sweepExpired().catch(() => {});
+    idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
+  }, 600_000);
   sweep.unref();
   const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
   let draining = false;
@@ -63,6 +72,7 @@ export async function startServer(
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,
+    idempotency,
   });
   server.keepAliveTimeout = 65_000;
   const sockets = attachResponsesWebSocket(server, {

@@ -106,6 +106,10 @@ export const configFileSchema = section({
     dir: text('a directory path').default('./data/files'),
     max_upload_mb: integer(1).default(100),
   }).prefault({}),
+  idempotency: section({
+    ttl_seconds: integer(1).default(86_400),
+    max_recorded_mb: integer(1).default(16),
+  }).prefault({}),
   fetch: section({
     max_mb: integer(1).default(20),
     timeout_ms: integer(1).default(15_000),

@@ -32,6 +32,7 @@ export const ENV_SETTINGS: readonly (readonly [name: string, path: string, read:
   ['SWITCHBOARD_DB', 'database.path', asText],
   ['SWITCHBOARD_DB_WRITER', 'database.writer', asText],
   ['SWITCHBOARD_FILES_DIR', 'files.dir', asText],
+  ['SWITCHBOARD_IDEMPOTENCY_TTL_SECONDS', 'idempotency.ttl_seconds', asInteger],
 ];
 
 /**

@@ -33,6 +33,8 @@ export interface Config {
   providers: ProviderConfig[];
   /** Uploaded files (Files API): directory and per-upload limit. */
   files: { dir: string; maxUploadBytes: number };
+  /** `Idempotency-Key` records: how long a key lives (from its first request) and the largest answer kept for replay. */
+  idempotency: { ttlMs: number; maxRecordedBytes: number };
   /** The safe fetcher for remote image/file URLs. */
   fetch: { maxBytes: number; timeoutMs: number; allowHosts: string[]; maxRedirects: number };
   /** Bare model name → `provider/model` (a list = primary then fallbacks). */
@@ -124,6 +126,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     shutdownGraceMs: f.server.shutdown_grace_seconds * 1000,
     apiKeys,
     files: { dir: f.files.dir, maxUploadBytes: f.files.max_upload_mb * MiB },
+    idempotency: { ttlMs: f.idempotency.ttl_seconds * 1000, maxRecordedBytes: f.idempotency.max_recorded_mb * MiB },
     fetch: { maxBytes: f.fetch.max_mb * MiB, timeoutMs: f.fetch.timeout_ms, allowHosts: f.fetch.allow_hosts, maxRedirects: f.fetch.max_redirects },
     providers,
     aliases,

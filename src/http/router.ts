@@ -14,6 +14,8 @@ export interface RouteDef<H> {
   methods: Partial<Record<string, H>>;
   /** Served only as written: no version prefix, no authentication (`/health`). */
   unversioned?: boolean;
+  /** Its POST honours `Idempotency-Key` (server.ts wraps it; the router itself ignores this). */
+  idempotent?: boolean;
 }
 
 export type RouteMatch<H> =

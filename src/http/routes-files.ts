@@ -99,7 +99,7 @@ export const fileContentRoute: FilesHandler = async (deps, ctx, p, _url, _req, r
 
 /** Splice into server.ts's ROUTES: paths without their `/v1` prefix; `:id` arrives decoded (router.ts). */
 export const FILE_ROUTES: RouteDef<FilesHandler>[] = [
-  { path: '/files', methods: { GET: listFilesRoute, POST: createFileRoute } },
+  { path: '/files', methods: { GET: listFilesRoute, POST: createFileRoute }, idempotent: true },
   { path: '/files/:id', methods: { GET: retrieveFileRoute, DELETE: deleteFileRoute } },
   { path: '/files/:id/content', methods: { GET: fileContentRoute } },
 ];

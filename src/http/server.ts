@@ -9,6 +9,7 @@ import { ApiError } from '../api/errors.js';
 import { newId } from '../api/ids.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Authenticator } from './auth.js';
+import type { Idempotency } from './idempotency.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { inputTokensRoute } from './routes-input-tokens.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
@@ -29,6 +30,8 @@ export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
   health?: () => Record<string, unknown>;
   /** True once the server is shutting down: new requests get 503, and each connection closes after its answer. */
   draining?: () => boolean;
+  /** `Idempotency-Key` on the routes marked `idempotent` (absent: the header is ignored). */
+  idempotency?: Idempotency;
 }
 
 type Handler = (deps: AppDeps, ctx: RequestContext, params: RouteParams, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -39,7 +42,9 @@ const HEALTH_METHODS = Object.fromEntries(COMMON_METHODS.map((m) => [m, health])
 const ROUTES: RouteDef<Handler>[] = [
   { path: '/health', methods: HEALTH_METHODS, unversioned: true },
   { path: '/healthz', methods: HEALTH_METHODS, unversioned: true },
-  { path: '/responses', methods: { POST: (d, c, _p, _u, req, res) => createResponseRoute(d, c, req, res) } },
+  // `idempotent: true`: the route's POST honours `Idempotency-Key` (idempotency.ts). Counting input tokens and
+  // cancelling create nothing and are safe to repeat: they are not marked.
+  { path: '/responses', methods: { POST: (d, c, _p, _u, req, res) => createResponseRoute(d, c, req, res) }, idempotent: true },
   // A static segment wins over `:id` for every method: `input_tokens` is not a response id (GET → 405).
   { path: '/responses/input_tokens', methods: { POST: (d, c, _p, _u, req, res) => inputTokensRoute(d, c, req, res) } },
   {
@@ -67,7 +72,17 @@ const ROUTES: RouteDef<Handler>[] = [
   ...FILE_ROUTES,
 ];
 
-const route = createRouter(ROUTES);
+const route = createRouter(ROUTES.map(withIdempotency));
+
+function withIdempotency(def: RouteDef<Handler>): RouteDef<Handler> {
+  const post = def.methods.POST;
+  if (!def.idempotent || !post) return def;
+  // A request without the header costs one header lookup.
+  const wrapped: Handler = (d, c, p, u, req, res) => d.idempotency && req.headers['idempotency-key'] !== undefined
+    ? d.idempotency.run(c, def.path, req, res, () => post(d, c, p, u, req, res))
+    : post(d, c, p, u, req, res);
+  return { ...def, methods: { ...def.methods, POST: wrapped } };
+}
 
 const CREATED = Math.floor(Date.now() / 1000);
 

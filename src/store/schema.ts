@@ -11,6 +11,7 @@
 import { Kysely, sql, type Migration } from 'kysely';
 import { filesMigrations } from './migrations-files.js';
 import { leanWritesMigrations } from './migrations-lean-writes.js';
+import { idempotencyMigrations, type IdempotencyRecordsTable } from './migrations-idempotency.js';
 
 export interface ResponsesTable {
   id: string;
@@ -55,7 +56,6 @@ export interface ItemsTable {
 }
 
 export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
-export interface IdempotencyKeysTable { tenant: string; key: string; request_hash: string; response_id: string; created_at: number }
 export interface FilesTable {
   id: string; tenant: string; filename: string; purpose: string; bytes: number; created_at: number; path: string; status: string;
 }
@@ -65,7 +65,8 @@ export interface Database {
   threads: ThreadsTable;
   items: ItemsTable;
   conversations: ConversationsTable;
-  idempotency_keys: IdempotencyKeysTable;
+  /** Created by `0004_idempotency` (`0001_core`'s `idempotency_keys` is dropped there). */
+  idempotency_records: IdempotencyRecordsTable;
   files: FilesTable;
 }
 
@@ -141,4 +142,5 @@ export const migrations: Record<string, Migration> = {
   },
   ...filesMigrations,
   ...leanWritesMigrations,
+  ...idempotencyMigrations,
 };

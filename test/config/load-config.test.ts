@@ -67,7 +67,7 @@ test('configuration mistakes are reported, not ignored', () => {
 test('an unknown setting is an error naming it, at every level (a typo must not leave a default in place)', () => {
   const provider = { name: 'x', kind: 'openai-chat', base_url: 'http://a' };
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ aliases: { fast: 'x/m' } }, /^aliases: unknown setting \(the top level takes server, database, auth, providers, models, files, fetch\)$/],
+    [{ aliases: { fast: 'x/m' } }, /^aliases: unknown setting \(the top level takes server, database, auth, providers, models, files, idempotency, fetch\)$/],
     [{ server: { prot: 8080 } }, /^server\.prot: unknown setting/],
     [{ database: { file: 'a.db' } }, /^database\.file: unknown setting/],
     [{ auth: { keys: ['k'] } }, /^auth\.keys: unknown setting/],
@@ -119,4 +119,12 @@ test('upstream timeouts: a minute to a streamed first event, five for a whole an
   assert.equal(set.upstreamDeadlineMs, 1000);
   // Providers declared by environment variables get the same defaults.
   assert.deepEqual(buildConfig({}, { OPENAI_API_KEY: 'k' }).providers[0].timeouts, c.providers[0].timeouts);
+});
+
+test('idempotency: keys live 24 h and answers up to 16 MiB are kept by default; the file or SWITCHBOARD_IDEMPOTENCY_TTL_SECONDS set them', () => {
+  assert.deepEqual(buildConfig({}, {}).idempotency, { ttlMs: 86_400_000, maxRecordedBytes: 16 * 1024 * 1024 });
+  assert.deepEqual(buildConfig({ idempotency: { ttl_seconds: 60, max_recorded_mb: 2 } }, {}).idempotency, { ttlMs: 60_000, maxRecordedBytes: 2 * 1024 * 1024 });
+  assert.equal(buildConfig({ idempotency: { ttl_seconds: 60 } }, { SWITCHBOARD_IDEMPOTENCY_TTL_SECONDS: '5' }).idempotency.ttlMs, 5_000);
+  assert.throws(() => buildConfig({ idempotency: { ttl_seconds: 0 } }, {}), (err: Error) => err instanceof ConfigError && /^idempotency\.ttl_seconds: expected a whole number ≥ 1/.test(err.message));
+  assert.throws(() => buildConfig({ idempotency: { ttl_hours: 1 } }, {}), (err: Error) => err instanceof ConfigError && /^idempotency\.ttl_hours: unknown setting/.test(err.message));
 });
