@@ -11,6 +11,7 @@
 import { Kysely, sql, type Migration } from 'kysely';
 import { filesMigrations } from './migrations-files.js';
 import { leanWritesMigrations } from './migrations-lean-writes.js';
+import { conversationsMigrations, type ConversationItemsTable } from '../conversations/migrations-conversations.js';
 
 export interface ResponsesTable {
   id: string;
@@ -54,7 +55,8 @@ export interface ItemsTable {
   data: string;
 }
 
-export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
+/** `created_at` in seconds; `next_seq` since `0004_conversations`; `thread_id` is unused. */
+export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null; next_seq: number }
 export interface IdempotencyKeysTable { tenant: string; key: string; request_hash: string; response_id: string; created_at: number }
 export interface FilesTable {
   id: string; tenant: string; filename: string; purpose: string; bytes: number; created_at: number; path: string; status: string;
@@ -65,6 +67,7 @@ export interface Database {
   threads: ThreadsTable;
   items: ItemsTable;
   conversations: ConversationsTable;
+  conversation_items: ConversationItemsTable;
   idempotency_keys: IdempotencyKeysTable;
   files: FilesTable;
 }
@@ -141,4 +144,5 @@ export const migrations: Record<string, Migration> = {
   },
   ...filesMigrations,
   ...leanWritesMigrations,
+  ...conversationsMigrations,
 };
