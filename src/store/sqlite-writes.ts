@@ -63,13 +63,13 @@ export class SqliteWrites {
     const r = op.response;
     const claim = this.claimThreadRange(op.tenant, op.previous, op.items.length);
     op.items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, op.tenant, it.role, it.json));
+    if (op.conversation && (r.status === 'completed' || r.status === 'incomplete')) this.conversations.append(op.tenant, op.conversation, op.items, r.id);
     this.q.insertResponse.run({
       id: r.id, tenant: op.tenant, status: r.status, model: r.model, created_at: r.created_at, updated_at: Date.now(),
       previous_response_id: r.previous_response_id, background: r.background ? 1 : 0, thread_id: claim.threadId,
       input_start: claim.start, output_start: claim.start + op.inputCount, end_seq: claim.start + op.items.length,
       request: op.requestJson, response: op.responseJson, events: op.eventLog,
     });
-    if (op.conversation && (r.status === 'completed' || r.status === 'incomplete')) this.conversations.append(op.tenant, op.conversation, op.items, r.id);
     return claim;
   }
 
