@@ -96,11 +96,7 @@ export class ConversationService {
     const ref = params.conversation;
     if (ref === null || ref === undefined) return null;
     const id = typeof ref === 'string' ? ref : ref.id;
-    if (params.previous_response_id) {
-      throw new ApiError(400, "'previous_response_id' cannot be used together with 'conversation': the conversation already carries the history.", {
-        param: 'previous_response_id', code: 'invalid_parameter_combination',
-      });
-    }
+    checkCombination(params);
     if (params.store === false) {
       throw new ApiError(400, "'store: false' cannot be used with 'conversation': a conversation's turns are stored in it.", {
         param: 'store', code: 'invalid_parameter_combination',
@@ -118,6 +114,19 @@ export class ConversationService {
     }
   }
 
+  /**
+   * For `POST /v1/responses/input_tokens` with `conversation`: the items a create would put before its input
+   * (no lock: a count changes nothing). Empty without `conversation`; the same 400 / 404 as a create.
+   */
+  async itemsFor(ctx: RequestContext, params: CreateParams): Promise<Item[]> {
+    const ref = params.conversation;
+    if (ref === null || ref === undefined) return [];
+    const id = typeof ref === 'string' ? ref : ref.id;
+    checkCombination(params);
+    await this.mustGet(ctx, id, 'conversation');
+    return this.store.allItems(ctx.tenant, id);
+  }
+
   /** Items as a response's input becomes items: ids given, `item_reference`s resolved (400 for an unknown one). */
   private async prepareItems(ctx: RequestContext, items: Item[]): Promise<Item[]> {
     if (!items.length) return [];
@@ -128,6 +137,15 @@ export class ConversationService {
     const c = await this.store.get(ctx.tenant, id);
     if (!c) throw conversationNotFound(id, param);
     return c;
+  }
+}
+
+/** A conversation carries its own history: a second one from `previous_response_id` would be ambiguous. */
+function checkCombination(params: CreateParams): void {
+  if (params.previous_response_id) {
+    throw new ApiError(400, "'previous_response_id' cannot be used together with 'conversation': the conversation already carries the history.", {
+      param: 'previous_response_id', code: 'invalid_parameter_combination',
+    });
   }
 }
 
