@@ -89,3 +89,26 @@ test('the lock: one holder per key, waiters in arrival order, a cancelled waiter
   assert.deepEqual(order, ['3', '4']);
   assert.deepEqual(locks.heldKeys(), []);
 });
+
+test('migration 0004 upgrades a database the previous release left (0001–0003)', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const { Kysely, Migrator, SqliteDialect } = await import('kysely');
+  const { migrations } = await import('../../src/store/schema.js');
+  const path = join(mkdtempSync(join(tmpdir(), 'sb-conv-mig-')), 'sb.db');
+  const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) });
+  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0004'));
+  assert.ifError((await new Migrator({ db: old, provider: { getMigrations: async () => before } }).migrateToLatest()).error);
+  await old.destroy();
+
+  const { db, raw } = await openSqlite(path);
+  try {
+    const writes = new SqliteWrites(raw);
+    raw.transaction(() => writes.apply({ op: 'conversation.create', tenant: 't', id: 'conv_1', createdAt: 1, metadata: '{}', items: [{ id: 'a', json: '{}' }] }))();
+    assert.deepEqual(raw.prepare('SELECT next_seq FROM conversations').pluck().all(), [1]);
+  } finally {
+    await db.destroy();
+  }
+});
