@@ -11,7 +11,7 @@ import { presentItem } from '../api/response-object.js';
 import { assembleHistory } from '../responses/assemble-history.js';
 import { normalizeInput } from '../responses/normalize-input.js';
 import type { RequestContext } from '../store/request-context.js';
-import type { ResponseStore } from '../store/response-store.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import type { ConversationLocks } from './conversation-lock.js';
 import type { AddItemsBody, CreateConversationBody, UpdateConversationBody } from './conversation-schemas.js';
 import type { ConversationRecord, ConversationStore, ItemPageQuery } from './conversation-store.js';
@@ -138,6 +138,19 @@ export class ConversationService {
     if (!c) throw conversationNotFound(id, param);
     return c;
   }
+}
+
+/**
+ * `previous_response_id` may not name a conversation's turn: that response's own items are not the context it
+ * answered in (the conversation's earlier items are), and a chain from it would silently lose them. The
+ * conversation is the way to continue it. Refused rather than half-served.
+ */
+export function checkNotAConversationTurn(previous: StoredResponse | null): void {
+  const conversation = previous?.response.conversation;
+  if (!previous || !conversation) return;
+  throw new ApiError(400, `Response '${previous.id}' is a turn of conversation '${conversation.id}': continue it with 'conversation' instead of 'previous_response_id'.`, {
+    param: 'previous_response_id', code: 'previous_response_in_conversation',
+  });
 }
 
 /** A conversation carries its own history: a second one from `previous_response_id` would be ambiguous. */

@@ -18,7 +18,7 @@ import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
 import type { Logger } from '../log/logger.js';
-import type { ConversationService } from '../conversations/conversation-service.js';
+import { checkNotAConversationTurn, type ConversationService } from '../conversations/conversation-service.js';
 
 export interface InputTokenCount {
   object: 'response.input_tokens';
@@ -42,6 +42,7 @@ export async function countInputTokens(
   const assembled = await assembleHistory(deps.store, ctx, params.previous_response_id, normalizeInput(params.input));
   const conversationItems = (await deps.conversations?.itemsFor(ctx, params)) ?? []; // what a create's model would see first
   if (conversationItems.length) assembled.history = conversationItems;
+  else checkNotAConversationTurn(assembled.previous);
   try {
     const inputTokens = await provider.countInputTokens({
       model: route.model,

@@ -26,7 +26,7 @@ import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
 import { RunControl, RunRegistry, RunStoppedError } from './run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { ConversationService, ConversationTurn } from '../conversations/conversation-service.js'; // conversations
+import { checkNotAConversationTurn, type ConversationService, type ConversationTurn } from '../conversations/conversation-service.js'; // conversations
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -119,6 +119,7 @@ export class ResponsesService {
   private async beginTurn(ctx: RequestContext, params: CreateParams, signal: CancelSignal, routes: PreparedRoute[], conversation: ConversationTurn | null): Promise<Run> {
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
     if (conversation) assembled.history = conversation.items; // conversations: the model sees its items first
+    else checkNotAConversationTurn(assembled.previous); // conversations
     const store = params.store !== false;
     const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
 

@@ -143,6 +143,20 @@ describe('rules', () => {
     assert.equal((await allItems(client, conv.id)).length, 1);
   });
 
+  test('previous_response_id naming a conversation\'s turn: 400, continue it with the conversation', async () => {
+    const client = sb.client();
+    const conv = await client.conversations.create({ items: [{ role: 'user', content: 'earlier context' }] });
+    const turn = await client.responses.create({ model: 'chat/m', conversation: conv.id, input: 'a turn' });
+    const before = fakes.chat.received.length;
+    const e = await apiError(client.responses.create({ model: 'chat/m', input: 'next', previous_response_id: turn.id }));
+    assert.equal(e.status, 400);
+    assert.equal(e.error.param, 'previous_response_id');
+    assert.equal(e.error.code, 'previous_response_in_conversation');
+    assert.equal(fakes.chat.received.length, before);
+    await assert.rejects(client.responses.inputTokens.count({ model: 'chat/m', input: 'next', previous_response_id: turn.id }),
+      (err: any) => err.status === 400 && err.code === 'previous_response_in_conversation');
+  });
+
   test('an unknown conversation: 404 not_found at param conversation', async () => {
     const e = await apiError(sb.client().responses.create({ model: 'chat/m', input: 'y', conversation: 'conv_unknown' }));
     assert.equal(e.status, 404);
