@@ -95,7 +95,7 @@ export class ResponsesService {
     private readonly registry: ProviderRegistry,
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
-    private readonly conversations: ConversationService | null = null, // conversations
+    private readonly conversations: ConversationService, // conversations
   ) {
     this.log = upstream.log ?? silentLogger();
   }
@@ -107,7 +107,7 @@ export class ResponsesService {
   async begin(ctx: RequestContext, params: CreateParams, signal: CancelSignal): Promise<Run> {
     const routes = this.prepareRoutes(params);
     // conversations: waits for the conversation's turn and reads its items; released when the run settles.
-    const conversation = (await this.conversations?.enterTurn(ctx, params, signal)) ?? null;
+    const conversation = params.conversation == null ? null : await this.conversations.enterTurn(ctx, params, signal);
     try {
       return await this.beginTurn(ctx, params, signal, routes, conversation);
     } catch (err) {
