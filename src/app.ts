@@ -19,6 +19,9 @@ import { InThreadWriter, type Writer } from './store/sqlite-writer.js';
 import { ThreadWriter } from './store/thread-writer.js';
 import type { Database } from './store/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { ConversationService } from './conversations/conversation-service.js';
+import { ConversationStore } from './conversations/conversation-store.js';
+import { InProcessConversationLocks } from './conversations/conversation-lock.js';
 
 export interface RunningServer {
   server: Server;
@@ -65,10 +68,11 @@ export async function startServer(
     idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
   }, 600_000);
   sweep.unref();
-  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
+  const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
+  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, conversations);
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, conversations, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,

@@ -39,7 +39,7 @@ const textFormat = z.discriminatedUnion('type', [
 ]);
 
 const METADATA_MAX_KEYS = 16;
-const metadata = z
+export const metadata = z
   .record(z.string().max(64), z.string().max(512))
   .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, {
     message: `expected at most ${METADATA_MAX_KEYS} keys`,

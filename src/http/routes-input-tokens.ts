@@ -8,12 +8,14 @@ import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 import type { Logger } from '../log/logger.js';
+import type { ConversationService } from '../conversations/conversation-service.js';
 
 export interface InputTokensRouteDeps {
   store: ResponseStore;
   registry: ProviderRegistry;
   bodyLimitBytes: number;
   log?: Logger;
+  conversations?: ConversationService;
 }
 
 export async function inputTokensRoute(deps: InputTokensRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {

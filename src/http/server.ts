@@ -13,13 +13,14 @@ import type { Idempotency } from './idempotency.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { inputTokensRoute } from './routes-input-tokens.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
+import { CONVERSATION_ROUTES, type ConversationsRouteDeps } from './routes-conversations.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
 import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type RouteParams } from './router.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { Logger } from '../log/logger.js';
 
-export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -70,6 +71,7 @@ const ROUTES: RouteDef<Handler>[] = [
     },
   },
   ...FILE_ROUTES,
+  ...CONVERSATION_ROUTES,
 ];
 
 const route = createRouter(ROUTES.map(withIdempotency));

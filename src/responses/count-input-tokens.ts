@@ -18,6 +18,7 @@ import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
 import type { Logger } from '../log/logger.js';
+import { checkNotAConversationTurn, type ConversationService } from '../conversations/conversation-service.js';
 
 export interface InputTokenCount {
   object: 'response.input_tokens';
@@ -25,7 +26,7 @@ export interface InputTokenCount {
 }
 
 export async function countInputTokens(
-  deps: { store: ResponseStore; registry: ProviderRegistry; log?: Logger },
+  deps: { store: ResponseStore; registry: ProviderRegistry; log?: Logger; conversations?: ConversationService },
   ctx: RequestContext,
   body: unknown,
   signal: CancelSignal = new Cancellation(),
@@ -39,6 +40,9 @@ export async function countInputTokens(
     });
   }
   const assembled = await assembleHistory(deps.store, ctx, params.previous_response_id, normalizeInput(params.input));
+  const conversationItems = (await deps.conversations?.itemsFor(ctx, params)) ?? []; // what a create's model would see first
+  if (conversationItems.length) assembled.history = conversationItems;
+  else checkNotAConversationTurn(assembled.previous);
   try {
     const inputTokens = await provider.countInputTokens({
       model: route.model,

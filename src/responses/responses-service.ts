@@ -26,6 +26,7 @@ import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
 import { RunControl, RunRegistry, RunStoppedError } from './run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { checkNotAConversationTurn, type ConversationService, type ConversationTurn } from '../conversations/conversation-service.js'; // conversations
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -72,6 +73,8 @@ interface RunSetup {
   includeEncrypted: boolean;
   inputFor(route: PreparedRoute): Promise<Item[]>;
   store: boolean;
+  /** conversations: the conversation this response is a turn of (its lock is held until the run settles). */
+  conversation: ConversationTurn | null;
 }
 
 export interface UpstreamOptions {
@@ -92,6 +95,7 @@ export class ResponsesService {
     private readonly registry: ProviderRegistry,
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
+    private readonly conversations: ConversationService, // conversations
   ) {
     this.log = upstream.log ?? silentLogger();
   }
@@ -102,7 +106,20 @@ export class ResponsesService {
    */
   async begin(ctx: RequestContext, params: CreateParams, signal: CancelSignal): Promise<Run> {
     const routes = this.prepareRoutes(params);
+    // conversations: waits for the conversation's turn and reads its items; released when the run settles.
+    const conversation = params.conversation == null ? null : await this.conversations.enterTurn(ctx, params, signal);
+    try {
+      return await this.beginTurn(ctx, params, signal, routes, conversation);
+    } catch (err) {
+      conversation?.leave(); // conversations
+      throw err;
+    }
+  }
+
+  private async beginTurn(ctx: RequestContext, params: CreateParams, signal: CancelSignal, routes: PreparedRoute[], conversation: ConversationTurn | null): Promise<Run> {
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
+    if (conversation) assembled.history = conversation.items; // conversations: the model sees its items first
+    else checkNotAConversationTurn(assembled.previous); // conversations
     const store = params.store !== false;
     const includeEncrypted = (params.include ?? []).includes('reasoning.encrypted_content');
 
@@ -127,12 +144,13 @@ export class ResponsesService {
     await inputFor(routes[0]);
 
     const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
+    if (conversation) response.conversation = { id: conversation.id }; // conversations
     // The run's own cancellation: its client leaving, a DELETE of it, or the server shutting down.
     const run = new RunControl(signal);
     this.runs.add(run);
     try {
       if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => run.stop('deleted'));
-      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store });
+      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store, conversation });
     } catch (err) {
       // Whatever ended it before it could run, the response leaves memory (finishResponse or not).
       this.store.release(response.id);
@@ -190,6 +208,7 @@ export class ResponsesService {
       settled = true;
       self.store.release(response.id);
       self.runs.delete(run);
+      r.conversation?.leave(); // conversations: after the final write, so the next turn sees this one's items
     };
     return {
       response,
@@ -248,6 +267,7 @@ export class ResponsesService {
                 previous: assembled.previous,
                 eventLog: log.serialize(outcome.response, includeEncrypted),
                 json: serialized?.stored,
+                conversation: r.conversation?.id ?? null, // conversations: appended in this same transaction
               });
             } catch (err) {
               // The transaction rolled back: say so instead of reporting a stored success.

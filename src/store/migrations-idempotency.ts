@@ -1,5 +1,5 @@
 /**
- * `0004_idempotency`: the `idempotency_records` table behind `Idempotency-Key` (http/idempotency.ts). One row
+ * `0005_idempotency`: the `idempotency_records` table behind `Idempotency-Key` (http/idempotency.ts). One row
  * per (tenant, key): `in_progress` while the first request runs, then `done` with the answer that was sent
  * (status, the headers worth repeating as JSON, the body as text: every creating POST answers JSON or SSE).
  * `0001_core`'s `idempotency_keys` table was never written (it could only hold a response id, which a
@@ -47,4 +47,4 @@ export const idempotencyMigration: Migration = {
 };
 
 /** Spread into `migrations` in `store/schema.ts`. */
-export const idempotencyMigrations: Record<string, Migration> = { '0004_idempotency': idempotencyMigration };
+export const idempotencyMigrations: Record<string, Migration> = { '0005_idempotency': idempotencyMigration };

@@ -38,6 +38,8 @@ export interface FinishRecord {
    * output item, in `outputItems` order.
    */
   json?: { response: string; output: string[] };
+  /** A conversation's turn: its items are appended to the conversation in the same transaction (FinishOp). */
+  conversation?: string | null;
 }
 
 export interface ItemPage { items: Item[]; hasMore: boolean }
@@ -146,6 +148,7 @@ export class ResponseStore {
       requestJson: JSON.stringify({ ...request, input: undefined }),
       eventLog: rec.eventLog,
       previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
+      conversation: rec.conversation ?? null,
     });
     if (forkedFrom) {
       const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);

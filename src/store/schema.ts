@@ -12,6 +12,7 @@ import { Kysely, sql, type Migration } from 'kysely';
 import { filesMigrations } from './migrations-files.js';
 import { leanWritesMigrations } from './migrations-lean-writes.js';
 import { idempotencyMigrations, type IdempotencyRecordsTable } from './migrations-idempotency.js';
+import { conversationsMigrations, type ConversationItemsTable } from '../conversations/migrations-conversations.js';
 
 export interface ResponsesTable {
   id: string;
@@ -55,7 +56,8 @@ export interface ItemsTable {
   data: string;
 }
 
-export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null }
+/** `created_at` in seconds; `next_seq` since `0004_conversations`; `thread_id` is unused. */
+export interface ConversationsTable { id: string; tenant: string; created_at: number; metadata: string; thread_id: string | null; next_seq: number }
 export interface FilesTable {
   id: string; tenant: string; filename: string; purpose: string; bytes: number; created_at: number; path: string; status: string;
 }
@@ -65,7 +67,8 @@ export interface Database {
   threads: ThreadsTable;
   items: ItemsTable;
   conversations: ConversationsTable;
-  /** Created by `0004_idempotency` (`0001_core`'s `idempotency_keys` is dropped there). */
+  conversation_items: ConversationItemsTable;
+  /** Created by `0005_idempotency` (`0001_core`'s `idempotency_keys` is dropped there). */
   idempotency_records: IdempotencyRecordsTable;
   files: FilesTable;
 }
@@ -142,5 +145,6 @@ export const migrations: Record<string, Migration> = {
   },
   ...filesMigrations,
   ...leanWritesMigrations,
+  ...conversationsMigrations,
   ...idempotencyMigrations,
 };

@@ -5,11 +5,13 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
+import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
 
 export interface Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
+  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
   status(): WriterStatus;
@@ -34,7 +36,8 @@ export class InThreadWriter implements Writer {
 
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult> {
+  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult> {
     return this.commits.run(() => this.writes.apply(op));
   }
 

@@ -4,6 +4,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../api/ids.js';
+import { ConversationWrites, isConversationOp, type ConversationWriteOp, type ConversationWriteResult } from '../conversations/conversation-writes.js';
 
 export interface FinishOp {
   op: 'finish';
@@ -17,17 +18,24 @@ export interface FinishOp {
   eventLog: string | null;
   /** The predecessor's thread position, when continuing one. */
   previous: { threadId: string; endSeq: number } | null;
+  /**
+   * The conversation this response is a turn of: its items are appended there in this same transaction when
+   * it completes (or ends incomplete); a failed or cancelled turn appends nothing.
+   */
+  conversation?: string | null;
 }
 export interface DeleteOp { op: 'delete'; tenant: string; id: string }
-export type WriteOp = FinishOp | DeleteOp;
+export type WriteOp = FinishOp | DeleteOp | ConversationWriteOp;
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
 export interface DeleteResult { deleted: boolean; droppedThread: string | null }
 
 export class SqliteWrites {
   private readonly q;
+  private readonly conversations: ConversationWrites;
 
   constructor(db: BetterSqlite3.Database) {
+    this.conversations = new ConversationWrites(db);
     this.q = {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
@@ -46,7 +54,8 @@ export class SqliteWrites {
   }
 
   /** Applies one write; runs inside the caller's transaction. */
-  apply(op: WriteOp): FinishResult | DeleteResult {
+  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult {
+    if (isConversationOp(op)) return this.conversations.apply(op);
     return op.op === 'finish' ? this.finish(op) : this.delete(op);
   }
 
@@ -54,6 +63,7 @@ export class SqliteWrites {
     const r = op.response;
     const claim = this.claimThreadRange(op.tenant, op.previous, op.items.length);
     op.items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, op.tenant, it.role, it.json));
+    if (op.conversation && (r.status === 'completed' || r.status === 'incomplete')) this.conversations.append(op.tenant, op.conversation, op.items, r.id);
     this.q.insertResponse.run({
       id: r.id, tenant: op.tenant, status: r.status, model: r.model, created_at: r.created_at, updated_at: Date.now(),
       previous_response_id: r.previous_response_id, background: r.background ? 1 : 0, thread_id: claim.threadId,

@@ -22,6 +22,7 @@ import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { commitJobs, TurnBatcher } from './group-commit.js';
 import type { Writer, WriterStatus } from './sqlite-writer.js';
+import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
 
@@ -82,7 +83,8 @@ export class ThreadWriter implements Writer {
 
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult> {
+  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult> {
     return new Promise((resolve, reject) => this.batches.push({ op, resolve, reject }));
   }
 
