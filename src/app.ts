@@ -16,6 +16,8 @@ import { InThreadWriter, type Writer } from './store/sqlite-writer.js';
 import { ThreadWriter } from './store/thread-writer.js';
 import type { Database } from './store/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { ContextManager } from './context/context-manager.js';
+import { loadSecretKey } from './context/secret-key.js';
 
 export interface RunningServer {
   server: Server;
@@ -55,10 +57,11 @@ export async function startServer(
   const fetcher = new SafeFetcher(config.fetch);
   const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
   sweep.unref();
-  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
+  const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
+  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, context);
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, context, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,

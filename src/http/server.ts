@@ -11,6 +11,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Authenticator } from './auth.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { inputTokensRoute } from './routes-input-tokens.js';
+import { compactRoute, type CompactRouteDeps } from './routes-compact.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
@@ -18,7 +19,7 @@ import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type Rout
 import type { RequestContext } from '../store/request-context.js';
 import type { Logger } from '../log/logger.js';
 
-export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, CompactRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -42,6 +43,7 @@ const ROUTES: RouteDef<Handler>[] = [
   { path: '/responses', methods: { POST: (d, c, _p, _u, req, res) => createResponseRoute(d, c, req, res) } },
   // A static segment wins over `:id` for every method: `input_tokens` is not a response id (GET → 405).
   { path: '/responses/input_tokens', methods: { POST: (d, c, _p, _u, req, res) => inputTokensRoute(d, c, req, res) } },
+  { path: '/responses/compact', methods: { POST: (d, c, _p, _u, req, res) => compactRoute(d, c, req, res) } },
   {
     path: '/responses/:id',
     methods: {
