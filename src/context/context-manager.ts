@@ -21,7 +21,7 @@ import type { RequestContext } from '../store/request-context.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { contextWindowFor } from './context-windows.js';
 import { droppableUnits } from './drop-oldest.js';
-import { FRAMING_ALLOWANCE, inputTokenBound, itemBound } from './input-bound.js';
+import { FRAMING_ALLOWANCE, inputTokenBound, utf8Size } from './input-bound.js';
 import { isSealed, seal, unseal } from './seal.js';
 import { summarise } from './summarise.js';
 
@@ -136,8 +136,8 @@ export class ContextManager {
     if (params.truncation !== 'auto') throw contextLengthExceeded(tokens, budget, false);
 
     const units = droppableUnits(items);
-    const bytes = items.map((i) => Buffer.byteLength(JSON.stringify(i), 'utf8'));
-    const fixed = FRAMING_ALLOWANCE + Buffer.byteLength(JSON.stringify([params.instructions ?? '', params.tools ?? null]), 'utf8');
+    const bytes = items.map(utf8Size);
+    const fixed = FRAMING_ALLOWANCE + utf8Size(params.instructions) + utf8Size(params.tools);
     const dropped = new Set<number>();
     let next = 0;
     let kept = items;

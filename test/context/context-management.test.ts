@@ -233,4 +233,22 @@ describe('compaction', () => {
     assert.equal(small.output[0].type, 'message');
     assert.equal(generations(fakes.chat).length, 1);
   });
+
+  test('context_management with stream: the compaction item is the first output item of the stream', async () => {
+    reset();
+    fakes.anthropic.enqueue({ kind: 'reply', text: 'SUMMARY-STREAM' }, { kind: 'reply', text: 'streamed answer' });
+    const stream = await sb.client().responses.create({
+      model: 'anthropic/m', input: longHistory() as any, tools: TOOLS as any, stream: true,
+      context_management: [{ type: 'compaction', compact_threshold: 300 }],
+    } as any);
+    const added: string[] = [];
+    let final: any = null;
+    for await (const e of stream as any) {
+      if (e.type === 'response.output_item.added') added.push(e.item.type);
+      if (e.type === 'response.completed') final = e.response;
+    }
+    assert.deepEqual(added, ['compaction', 'message']);
+    assert.equal(final.output[0].type, 'compaction');
+    assert.match(final.output[0].encrypted_content, /^sbc1\./);
+  });
 });
