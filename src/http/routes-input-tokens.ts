@@ -8,12 +8,15 @@ import { clientGone } from './client-gone.js';
 import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 import type { Logger } from '../log/logger.js';
+import type { ContextManager } from '../context/context-manager.js';
 
 export interface InputTokensRouteDeps {
   store: ResponseStore;
   registry: ProviderRegistry;
   bodyLimitBytes: number;
   log?: Logger;
+  /** Expands sealed compaction items (context/context-manager.ts). */
+  context?: ContextManager;
 }
 
 export async function inputTokensRoute(deps: InputTokensRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {

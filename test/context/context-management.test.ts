@@ -251,4 +251,11 @@ describe('compaction', () => {
     assert.equal(final.output[0].type, 'compaction');
     assert.match(final.output[0].encrypted_content, /^sbc1\./);
   });
+
+  test('input_tokens counts a sealed compaction item as its summary', async () => {
+    const c = await compactOn('chat', 'SUMMARY-COUNTED '.repeat(50));
+    const withItem = await sb.client().responses.inputTokens.count({ model: 'chat/m', input: [...c.output, { role: 'user', content: 'x' }] as any });
+    const without = await sb.client().responses.inputTokens.count({ model: 'chat/m', input: [...c.output.slice(0, -1), { role: 'user', content: 'x' }] as any });
+    assert.ok(withItem.input_tokens > without.input_tokens + 50, `${withItem.input_tokens} vs ${without.input_tokens}`);
+  });
 });
