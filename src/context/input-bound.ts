@@ -7,6 +7,7 @@
  * referenced by id or URL has no knowable bound (a PDF's pages), so such a turn is always counted.
  */
 import type { Item } from '../api/items.js';
+import { MEMO_MIN_ITEMS, PrefixMemo } from '../engine/prefix-memo.js';
 
 /** The vendor's own additions around the input: tool-use prompts, message framing, reply priming. */
 export const FRAMING_ALLOWANCE = 1_024;
@@ -14,9 +15,27 @@ export const FRAMING_ALLOWANCE = 1_024;
 export const IMAGE_ALLOWANCE = 8_000;
 
 export function inputTokenBound(instructions: string | null | undefined, input: Item[], tools: unknown): number {
-  let bound = FRAMING_ALLOWANCE + utf8Size(instructions) + utf8Size(tools);
-  for (const item of input) bound += itemBound(item);
-  return bound;
+  return FRAMING_ALLOWANCE + utf8Size(instructions) + utf8Size(tools) + itemsBound(input);
+}
+
+/**
+ * Running totals of the items' bounds, per conversation: a long history's shared leading items (the same
+ * objects next turn, see PrefixMemo) are sized once, not on every turn.
+ */
+const totals = new PrefixMemo<number[]>();
+
+function itemsBound(items: Item[]): number {
+  if (items.length < MEMO_MIN_ITEMS) {
+    let n = 0;
+    for (const item of items) n += itemBound(item);
+    return n;
+  }
+  const hit = totals.get(items);
+  const sums = hit ? hit.value.slice(0, hit.common) : [];
+  let acc = sums.length ? sums[sums.length - 1] : 0;
+  for (let i = sums.length; i < items.length; i++) sums.push((acc += itemBound(items[i])));
+  totals.set(items, sums);
+  return acc;
 }
 
 /** One item's share of the bound: the UTF-8 size of its keys and values, media allowances added. */

@@ -94,3 +94,14 @@ test('the cheap bound is above the o200k count, for ASCII, CJK and emoji text', 
     assert.ok(inputTokenBound('be brief', items, null) >= encode(JSON.stringify(items)).length);
   }
 });
+
+test('the bound of a growing history is the same whether or not its shared prefix was sized before', () => {
+  const history: Item[] = Array.from({ length: 20 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `turn ${i} ${'x'.repeat(i * 10)}`));
+  const fresh = (items: Item[]) => inputTokenBound(null, items.map((i) => ({ ...i })), null); // new objects: no memo hit
+  const first = inputTokenBound(null, history, null);
+  assert.equal(first, fresh(history));
+  const next = [...history, msg('user', 'and more')];
+  assert.equal(inputTokenBound(null, next, null), fresh(next));
+  const fork = [...history.slice(0, 10), msg('user', 'a different branch, longer than the one it replaces')];
+  assert.equal(inputTokenBound(null, fork, null), fresh(fork));
+});
