@@ -13,6 +13,18 @@ import { startFakeGemini } from '../fakes/fake-gemini.js';
 import { startFakeResponses } from '../fakes/fake-responses.js';
 import type { FakeUpstream, ReceivedRequest } from '../fakes/fake-turn.js';
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { SPEC_PATH } from '../helpers/spec-oracle.js';
+
+/** The Open Responses spec's CompactResource (the oracle checks Responses and events, not this object). */
+function compactResourceValidator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, discriminator: true, validateSchema: false });
+  (addFormats as unknown as (a: unknown) => void)(ajv);
+  ajv.addSchema({ ...JSON.parse(readFileSync(SPEC_PATH, 'utf8')), $id: 'openresponses' });
+  return ajv.compile({ $ref: 'openresponses#/components/schemas/CompactResource' });
+}
 
 type Kind = 'chat' | 'anthropic' | 'gemini';
 const KINDS: Kind[] = ['chat', 'anthropic', 'gemini'];
@@ -137,6 +149,8 @@ describe('compaction', () => {
     reset();
     const c = await compactOn('chat', 'SUMMARY-CHAT');
     assert.equal(c.object, 'response.compaction');
+    const valid = compactResourceValidator();
+    assert.ok(valid(c), JSON.stringify(valid.errors));
     const last = c.output.at(-1) as any;
     assert.equal(last.type, 'compaction');
     assert.match(last.encrypted_content, /^sbc1\./);
