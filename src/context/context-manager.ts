@@ -47,6 +47,12 @@ export interface Compacted {
 
 export class ContextManager {
   private readonly log: Logger;
+  /**
+   * Items already opened, by identity: a stored compaction item is the same object every turn (the store's
+   * history cache), so it is decrypted once and its summary is the same object too, which keeps the
+   * per-conversation memos (content resolution, the size bound, the providers' history JSON) hitting.
+   */
+  private readonly opened = new WeakMap<Item, { tenant: string; replaces: string[]; summary: Item }>();
 
   constructor(private readonly opts: { key: Buffer; defaultWindow: number; log?: Logger }) {
     this.log = opts.log ?? silentLogger();
@@ -86,17 +92,23 @@ export class ContextManager {
         if (kind === 'openai') continue; // OpenAI's own: only OpenAI can read it
         throw invalidRequest(`This compaction item was not issued by this server, so provider kind '${kind}' cannot use it; only the openai kind passes OpenAI's compaction items on.`, 'input', 'invalid_encrypted_content');
       }
-      const payload = unseal(this.opts.key, ctx.tenant, content);
-      if (!payload) {
-        throw invalidRequest('The encrypted content of a compaction item could not be verified: it was altered, or issued by another server or project.', 'input', 'invalid_encrypted_content');
+      let opened = this.opened.get(item);
+      if (!opened || opened.tenant !== ctx.tenant) {
+        const payload = unseal(this.opts.key, ctx.tenant, content);
+        if (!payload) {
+          throw invalidRequest('The encrypted content of a compaction item could not be verified: it was altered, or issued by another server or project.', 'input', 'invalid_encrypted_content');
+        }
+        const id = typeof item.id === 'string' ? item.id : newId('cmp');
+        opened = {
+          tenant: ctx.tenant,
+          replaces: payload.replaces,
+          summary: { type: 'message', id, role: 'developer', status: 'completed', content: [{ type: 'input_text', text: SUMMARY_PREFIX + payload.summary }] },
+        };
+        this.opened.set(item, opened);
       }
-      const id = typeof item.id === 'string' ? item.id : newId('cmp');
-      for (const r of payload.replaces) replaced.add(r);
-      replacedBy.set(id, payload.replaces);
-      summaries.set(item, {
-        type: 'message', id, role: 'developer', status: 'completed',
-        content: [{ type: 'input_text', text: SUMMARY_PREFIX + payload.summary }],
-      });
+      for (const r of opened.replaces) replaced.add(r);
+      replacedBy.set(String(opened.summary.id), opened.replaces);
+      summaries.set(item, opened.summary);
     }
     const out: Item[] = [];
     for (const item of items) {
