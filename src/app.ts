@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './log/logger.js';
 import { ConversationService } from './conversations/conversation-service.js';
 import { ConversationStore } from './conversations/conversation-store.js';
 import { InProcessConversationLocks } from './conversations/conversation-lock.js';
+import { ContextManager } from './context/context-manager.js';
+import { loadSecretKey } from './context/secret-key.js';
 
 export interface RunningServer {
   server: Server;
@@ -69,10 +71,11 @@ export async function startServer(
   }, 600_000);
   sweep.unref();
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
-  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, conversations);
+  const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
+  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, conversations, context);
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, conversations, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, conversations, context, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,

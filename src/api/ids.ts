@@ -22,7 +22,7 @@ function randomHex(): string {
   return hex;
 }
 
-export type IdPrefix = 'resp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
+export type IdPrefix = 'resp' | 'cmp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
 
 // The time part is formatted once per millisecond, not once per id.
 let lastMs = -1;

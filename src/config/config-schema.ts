@@ -7,7 +7,7 @@
  * Each field's message says what is expected; format-config-issues.ts adds the path and the value found.
  */
 import { z } from 'zod';
-import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, DEFAULT_UPSTREAM_DEADLINE_MS, LOG_LEVELS, PROVIDER_KINDS } from './types.js';
+import { DEFAULT_CONTEXT_WINDOW, DEFAULT_RETRY, DEFAULT_TIMEOUTS, DEFAULT_UPSTREAM_DEADLINE_MS, LOG_LEVELS, PROVIDER_KINDS } from './types.js';
 
 /** A mapping that takes exactly `shape`'s keys; absent means every default. */
 function section<S extends z.ZodRawShape>(shape: S) {
@@ -80,6 +80,8 @@ export const providerSchema = section({
     image: flag().default(false),
     file: flag().default(false),
   }).optional(),
+  context_windows: z.record(z.string(), integer(1), { error: 'expected a mapping of model ids to context windows (tokens)' }).prefault({}),
+  default_context_window: integer(1).optional(),
 });
 
 export const configFileSchema = section({
@@ -92,6 +94,8 @@ export const configFileSchema = section({
     log_level: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     upstream_deadline_ms: integer(0).default(DEFAULT_UPSTREAM_DEADLINE_MS),
     shutdown_grace_seconds: integer(0).default(30),
+    secret_key: text('a key: 64 hex digits or 44 base64 characters').optional(),
+    default_context_window: integer(1).default(DEFAULT_CONTEXT_WINDOW),
   }).prefault({}),
   database: section({
     path: text('a file path').default('./data/switchboard.db'),

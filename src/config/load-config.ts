@@ -48,6 +48,13 @@ export interface Config {
    * the first one began; an attempt still waiting then is abandoned (504 `upstream_timeout`), none starts after.
    */
   upstreamDeadlineMs: number;
+  /**
+   * The key that seals compaction items (context/secret-key.ts): `server.secret_key` / SWITCHBOARD_SECRET_KEY,
+   * else generated once and kept in the data directory. Undefined here means "use the kept one".
+   */
+  secretKey?: string;
+  /** The context window for a model no provider setting and no built-in entry names, tokens. */
+  defaultContextWindow: number;
 }
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -133,6 +140,8 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     logRequests: f.server.log_requests,
     logLevel: f.server.log_level,
     upstreamDeadlineMs: f.server.upstream_deadline_ms,
+    ...(f.server.secret_key !== undefined ? { secretKey: f.server.secret_key } : {}),
+    defaultContextWindow: f.server.default_context_window,
     ...overrides,
   };
 }
@@ -152,6 +161,8 @@ function toProviderConfig(p: ProviderFile, apiKey: string): ProviderConfig {
     ...(p.fetch_remote ? { fetchRemote: { image: p.fetch_remote.image, file: p.fetch_remote.file } } : {}),
     retry: { max: p.retry.max, baseMs: p.retry.base_ms, maxMs: p.retry.max_ms, maxRetryAfterMs: p.retry.max_retry_after_ms },
     models: p.models,
+    contextWindows: p.context_windows,
+    ...(p.default_context_window !== undefined ? { defaultContextWindow: p.default_context_window } : {}),
   };
 }
 

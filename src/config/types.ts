@@ -36,6 +36,10 @@ export interface ProviderConfig {
   retry?: RetryPolicy;
   /** Models this provider lists in GET /v1/models (any model id is still routed to it). */
   models: string[];
+  /** Context window (tokens) per upstream model id, over the built-in table (context/context-windows.ts). */
+  contextWindows?: Record<string, number>;
+  /** This provider's window for a model neither `contextWindows` nor the built-in table knows. */
+  defaultContextWindow?: number;
 }
 
 export interface RetryPolicy {
@@ -57,5 +61,8 @@ export const DEFAULT_TIMEOUTS = { connect: 10_000, firstByte: 60_000, nonStream:
 
 /** All attempts (retries and fallbacks) to start one response share this deadline. */
 export const DEFAULT_UPSTREAM_DEADLINE_MS = 300_000;
+
+/** The context window assumed for a model nobody configured and the built-in table does not know, tokens. */
+export const DEFAULT_CONTEXT_WINDOW = 128_000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -9,6 +9,7 @@ import { readJsonBody } from './read-body.js';
 import { sendJson } from './send.js';
 import type { Logger } from '../log/logger.js';
 import type { ConversationService } from '../conversations/conversation-service.js';
+import type { ContextManager } from '../context/context-manager.js';
 
 export interface InputTokensRouteDeps {
   store: ResponseStore;
@@ -16,6 +17,8 @@ export interface InputTokensRouteDeps {
   bodyLimitBytes: number;
   log?: Logger;
   conversations?: ConversationService;
+  /** Expands sealed compaction items (context/context-manager.ts). */
+  context?: ContextManager;
 }
 
 export async function inputTokensRoute(deps: InputTokensRouteDeps, ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {

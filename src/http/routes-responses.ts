@@ -24,6 +24,7 @@ export async function createResponseRoute(deps: ResponsesRouteDeps, ctx: Request
   const run = await deps.service.begin(ctx, params, clientGone(res));
   const headers: Record<string, string> = {};
   if (run.dropped.length) headers['x-switchboard-dropped-params'] = run.dropped.join(',');
+  if (run.truncated) headers['x-switchboard-truncated-items'] = String(run.truncated);
   if (run.omitted.length) {
     headers['x-switchboard-omitted-tools'] = run.omitted.join(',');
     deps.log?.debug({ request_id: ctx.requestId, model: run.response.model, tools: run.omitted }, 'hosted tools left out: the provider cannot run them');

@@ -12,6 +12,7 @@ import type { Authenticator } from './auth.js';
 import type { Idempotency } from './idempotency.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { inputTokensRoute } from './routes-input-tokens.js';
+import { compactRoute, type CompactRouteDeps } from './routes-compact.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { CONVERSATION_ROUTES, type ConversationsRouteDeps } from './routes-conversations.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
@@ -20,7 +21,7 @@ import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type Rout
 import type { RequestContext } from '../store/request-context.js';
 import type { Logger } from '../log/logger.js';
 
-export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps, CompactRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -48,6 +49,7 @@ const ROUTES: RouteDef<Handler>[] = [
   { path: '/responses', methods: { POST: (d, c, _p, _u, req, res) => createResponseRoute(d, c, req, res) }, idempotent: true },
   // A static segment wins over `:id` for every method: `input_tokens` is not a response id (GET → 405).
   { path: '/responses/input_tokens', methods: { POST: (d, c, _p, _u, req, res) => inputTokensRoute(d, c, req, res) } },
+  { path: '/responses/compact', methods: { POST: (d, c, _p, _u, req, res) => compactRoute(d, c, req, res) } },
   {
     path: '/responses/:id',
     methods: {

@@ -19,6 +19,12 @@ import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
 import type { Logger } from '../log/logger.js';
 import { checkNotAConversationTurn, type ConversationService } from '../conversations/conversation-service.js';
+import type { ContextManager } from '../context/context-manager.js';
+import type { Item } from '../api/items.js';
+
+function expandCompactions(context: ContextManager | undefined, ctx: RequestContext, items: Item[], kind: string): Item[] {
+  return context ? context.expand(ctx, items, kind).items : items;
+}
 
 export interface InputTokenCount {
   object: 'response.input_tokens';
@@ -26,7 +32,7 @@ export interface InputTokenCount {
 }
 
 export async function countInputTokens(
-  deps: { store: ResponseStore; registry: ProviderRegistry; log?: Logger; conversations?: ConversationService },
+  deps: { store: ResponseStore; registry: ProviderRegistry; log?: Logger; conversations?: ConversationService; context?: ContextManager },
   ctx: RequestContext,
   body: unknown,
   signal: CancelSignal = new Cancellation(),
@@ -47,7 +53,8 @@ export async function countInputTokens(
     const inputTokens = await provider.countInputTokens({
       model: route.model,
       instructions: params.instructions ?? null,
-      input: reasoningStateFor(provider.kind, [...assembled.history, ...assembled.input]),
+      // Sealed compaction items count as the summary the model will see.
+      input: reasoningStateFor(provider.kind, expandCompactions(deps.context, ctx, [...assembled.history, ...assembled.input], provider.kind)),
       params: route.params,
       signal,
     });

@@ -16,13 +16,15 @@ export const SERVICE_PARAMS: ReadonlySet<string> = new Set([
   'stream_options', 'safeguards', 'client_metadata',
   // Enforced by the ResponseBuilder for every provider: calls past the limit are ignored, as OpenAI documents.
   'max_tool_calls',
+  // Context management (context/context-manager.ts): Switchboard truncates and compacts for every kind; the
+  // openai kind also receives `truncation` (OpenAI truncates itself).
+  'truncation', 'context_management',
   // Advisory hints with no effect on the generated text: forwarded to vendors that have an equivalent.
   'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'user',
 ]);
 
 /** Values equal to the API's documented default change nothing, so any provider honours them. */
 const NEUTRAL: Record<string, (v: unknown) => boolean> = {
-  truncation: (v) => v === 'disabled',
   parallel_tool_calls: (v) => v === true,
   top_logprobs: (v) => v === 0,
   background: (v) => v === false,
@@ -43,7 +45,6 @@ function isPlainTextFormat(v: unknown): boolean {
 const NOT_YET: Record<string, string> = {
   background: 'Background responses are not supported yet.',
   prompt: 'Stored prompt templates are not supported.',
-  context_management: 'context_management is not supported yet.',
 };
 
 /**

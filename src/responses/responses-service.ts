@@ -2,6 +2,7 @@
  * The Responses resource: create (sync or streamed), retrieve, delete, cancel, input items.
  * HTTP-agnostic: the http/ layer turns a Run's events into SSE frames or one JSON body.
  */
+import { randomBytes } from 'node:crypto'; // [context]
 import type { CancelSignal } from '../api/cancellation.js';
 import { ApiError, notFound, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
@@ -27,6 +28,8 @@ import { checkParamSupport } from './param-support.js';
 import { RunControl, RunRegistry, RunStoppedError } from './run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { checkNotAConversationTurn, type ConversationService, type ConversationTurn } from '../conversations/conversation-service.js'; // conversations
+import { ContextManager, leadWith, type PreparedContext } from '../context/context-manager.js'; // [context]
+import { DEFAULT_CONTEXT_WINDOW } from '../config/types.js'; // [context]
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -36,6 +39,8 @@ export interface Run {
   readonly dropped: string[];
   /** Hosted tool types the answering provider could not run, left out of what its model saw. */
   readonly omitted: string[];
+  /** Items `truncation: "auto"` left out of what the model saw (0: none). [context] */
+  readonly truncated: number;
   /**
    * Runs the turn. For a streamed request `onEvent` sees every event in order; the terminal event is delivered
    * only after the response is committed to the store, so a client that chains on it never races the write.
@@ -75,6 +80,7 @@ interface RunSetup {
   store: boolean;
   /** conversations: the conversation this response is a turn of (its lock is held until the run settles). */
   conversation: ConversationTurn | null;
+  context: PreparedContext; // [context]
 }
 
 export interface UpstreamOptions {
@@ -96,6 +102,8 @@ export class ResponsesService {
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
     private readonly conversations: ConversationService, // conversations
+    // [context] compaction items, context_management and truncation (src/context/context-manager.ts)
+    private readonly context = new ContextManager({ key: randomBytes(32), defaultWindow: DEFAULT_CONTEXT_WINDOW }),
   ) {
     this.log = upstream.log ?? silentLogger();
   }
@@ -125,7 +133,9 @@ export class ResponsesService {
 
     // file_id / remote URL content as each provider needs it; resolved for the primary before anything is
     // stored, so an unknown file or a refused URL is a clean 400. Stored items keep the references.
-    const history = [...assembled.history, ...assembled.input];
+    // [context] the model's view: compaction items expanded, auto-compacted, fitted to the window (or 400)
+    const context = await this.context.prepare(ctx, params, routes[0], [...assembled.history, ...assembled.input], signal);
+    const history = context.items;
     const resolved = new Map<string, Promise<Item[]>>();
     const inputFor = (route: PreparedRoute): Promise<Item[]> => {
       const fetchRemote = fetchRemoteFor(route.config);
@@ -150,7 +160,7 @@ export class ResponsesService {
     this.runs.add(run);
     try {
       if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => run.stop('deleted'));
-      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store, conversation });
+      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store, conversation, context }); // conversations, [context]
     } catch (err) {
       // Whatever ended it before it could run, the response leaves memory (finishResponse or not).
       this.store.release(response.id);
@@ -199,6 +209,8 @@ export class ResponsesService {
 
     // The model that actually answered (a fallback, maybe) is the one the Response names.
     response.model = started.route.routed;
+    // [context] an automatic compaction's item leads the output, as OpenAI puts it
+    if (r.context.output.length) started = { ...started, events: leadWith(r.context.output, started.events) };
     const { route } = started;
     const self = this;
     const streamed = params.stream === true;
@@ -214,6 +226,7 @@ export class ResponsesService {
       response,
       dropped: route.dropped,
       omitted: route.omitted,
+      truncated: r.context.truncated, // [context]
       discard: settle,
       async execute(onEvent, hooks) {
         // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody

@@ -71,7 +71,7 @@ describe('request errors use the OpenAI envelope', () => {
     await expectError(await sb.post('/v1/responses', { model: 'gpt-4o', input: 'x' }), 400, 'model_not_found', 'model');
   });
   test('a parameter the provider cannot honour → 400 unsupported_parameter', async () => {
-    await expectError(await sb.post('/v1/responses', { model: 'vllm/m', input: 'x', truncation: 'auto' }), 400, 'unsupported_parameter', 'truncation');
+    await expectError(await sb.post('/v1/responses', { model: 'vllm/m', input: 'x', top_logprobs: 5 }), 400, 'unsupported_parameter', 'top_logprobs');
     // A hosted tool merely offered is left out (hosted-tools.test.ts); one the request forces is refused.
     await expectError(await sb.post('/v1/responses', {
       model: 'vllm/m', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }], tool_choice: { type: 'file_search' },

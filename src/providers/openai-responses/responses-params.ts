@@ -34,8 +34,8 @@
  * | frequency_penalty       |                                                                            |
  * | top_logprobs            | OpenAI accepts it, but ModelEvent `text-delta` has no place for logprobs, |
  * |                         | so they would be computed upstream and silently lost on the way back      |
- * | context_management      | OpenAI-side compaction: not listed in the provider brief; left to the     |
- * |                         | engine to decide (Switchboard keeps the state)                            |
+ * | context_management      | Switchboard compacts itself, for every kind (context/context-manager.ts): |
+ * |                         | its sealed items are summaries only it can read                           |
  * | client_metadata,        | not part of OpenAI's create params                                        |
  * | safeguards              |                                                                            |
  * Service-side (handled before the adapter, never forwarded): previous_response_id, conversation, store,
