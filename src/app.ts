@@ -55,7 +55,9 @@ export async function startServer(
   const fetcher = new SafeFetcher(config.fetch);
   const sweep = setInterval(() => { files.sweepExpired().catch(() => {}); }, 600_000);
   sweep.unref();
-  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs });
+  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, { workers: config.backgroundWorkers });
+  // Background responses a previous process left queued run now; those it left running end failed.
+  await service.recover();
   let draining = false;
   const server = createApp({
     service, auth, registry, store, files, log, logRequests: config.logRequests,

@@ -5,11 +5,12 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
-import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
+import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
 
 export interface Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
+  run(op: QueueOp | StatusOp): Promise<boolean>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
   status(): WriterStatus;
@@ -34,7 +35,8 @@ export class InThreadWriter implements Writer {
 
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult> {
+  run(op: QueueOp | StatusOp): Promise<boolean>;
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | boolean> {
     return this.commits.run(() => this.writes.apply(op));
   }
 

@@ -19,7 +19,14 @@ export interface FinishOp {
   previous: { threadId: string; endSeq: number } | null;
 }
 export interface DeleteOp { op: 'delete'; tenant: string; id: string }
-export type WriteOp = FinishOp | DeleteOp;
+/**
+ * A background response's row before it ends: written when it is queued (with the whole request, input
+ * included, so a restart can run it), then its status as it changes. Its items and event log are written
+ * only by its `finish`, in one transaction as for any response.
+ */
+export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
+export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
+export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp;
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
 export interface DeleteResult { deleted: boolean; droppedThread: string | null }
@@ -32,7 +39,16 @@ export class SqliteWrites {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
         VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
-        @input_start, @output_start, @end_seq, @request, @response, @events)`),
+        @input_start, @output_start, @end_seq, @request, @response, @events)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, model = excluded.model, updated_at = excluded.updated_at,
+        thread_id = excluded.thread_id, input_start = excluded.input_start, output_start = excluded.output_start,
+        end_seq = excluded.end_seq, request = excluded.request, response = excluded.response, events = excluded.events
+        WHERE responses.tenant = excluded.tenant`),
+      queueResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
+        background, request, response) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+      // Never on a finished row (a late status must not undo a final write), never re-creates a deleted one.
+      updateStatus: db.prepare(`UPDATE responses SET status = ?, response = ?, updated_at = ? WHERE id = ? AND tenant = ?
+        AND thread_id IS NULL AND status IN ('queued', 'in_progress')`),
       bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
       insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
       /** A root thread's row, written by its first continuation (its first response writes none). */
@@ -46,8 +62,18 @@ export class SqliteWrites {
   }
 
   /** Applies one write; runs inside the caller's transaction. */
-  apply(op: WriteOp): FinishResult | DeleteResult {
-    return op.op === 'finish' ? this.finish(op) : this.delete(op);
+  apply(op: WriteOp): FinishResult | DeleteResult | boolean {
+    switch (op.op) {
+      case 'finish': return this.finish(op);
+      case 'delete': return this.delete(op);
+      case 'queue': {
+        const r = op.response;
+        this.q.queueResponse.run(r.id, op.tenant, r.status, r.model, r.created_at, Date.now(), r.previous_response_id, op.requestJson, op.responseJson);
+        return true;
+      }
+      case 'status':
+        return this.q.updateStatus.run(op.status, op.responseJson, Date.now(), op.id, op.tenant).changes === 1;
+    }
   }
 
   private finish(op: FinishOp): FinishResult {
