@@ -246,6 +246,9 @@ export class ResponsesService {
   private async queueBackground(ctx: RequestContext, params: CreateParams, r: RunSetup, rowExists: boolean): Promise<Begun> {
     const { response, routes } = r;
     response.status = 'queued';
+    // Streamed from the upstream whatever the client asked: followers see the output as it comes, and a
+    // cancel keeps the output so far.
+    for (const route of routes) route.params = { ...route.params, stream: true };
     const control = new RunControl(NEVER);
     r.run = control;
     const run = new Run(response, control, this.hostFor(ctx, r, () => {
@@ -268,9 +271,11 @@ export class ResponsesService {
       this.live.remove(run);
       throw err;
     }
+    // The create call's answer: the Response as queued (a free worker may take it before the answer leaves).
+    const queued = { ...response, output: [] };
     this.queue.push(response.id, () => this.runBackground(ctx, params, r, run));
     return {
-      run, response, dropped: routes[0].dropped, omitted: routes[0].omitted, background: true,
+      run, response: queued, dropped: routes[0].dropped, omitted: routes[0].omitted, background: true,
       execute: () => run.done(),
       discard: () => {},
     };
