@@ -180,6 +180,7 @@ export class ResponseStore {
       requestJson: JSON.stringify({ ...request, input: undefined }),
       eventLog: rec.eventLog,
       previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
+      replacesRow: live?.rowWritten,
     });
     if (forkedFrom) {
       const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);

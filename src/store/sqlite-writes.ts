@@ -17,6 +17,8 @@ export interface FinishOp {
   eventLog: string | null;
   /** The predecessor's thread position, when continuing one. */
   previous: { threadId: string; endSeq: number } | null;
+  /** A background response: its queued / in-progress row is replaced (in the same transaction). */
+  replacesRow?: boolean;
 }
 export interface DeleteOp { op: 'delete'; tenant: string; id: string }
 /**
@@ -39,11 +41,10 @@ export class SqliteWrites {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
         VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
-        @input_start, @output_start, @end_seq, @request, @response, @events)
-        ON CONFLICT (id) DO UPDATE SET status = excluded.status, model = excluded.model, updated_at = excluded.updated_at,
-        thread_id = excluded.thread_id, input_start = excluded.input_start, output_start = excluded.output_start,
-        end_seq = excluded.end_seq, request = excluded.request, response = excluded.response, events = excluded.events
-        WHERE responses.tenant = excluded.tenant`),
+        @input_start, @output_start, @end_seq, @request, @response, @events)`),
+      /** A background response's row while it ran: its final row takes its place (a finished row is never replaced). */
+      dropUnfinished: db.prepare(`DELETE FROM responses WHERE id = ? AND tenant = ? AND background = 1 AND thread_id IS NULL
+        AND status IN ('queued', 'in_progress')`),
       queueResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, request, response) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
       // Never on a finished row (a late status must not undo a final write), never re-creates a deleted one.
@@ -78,6 +79,7 @@ export class SqliteWrites {
 
   private finish(op: FinishOp): FinishResult {
     const r = op.response;
+    if (op.replacesRow) this.q.dropUnfinished.run(r.id, op.tenant);
     const claim = this.claimThreadRange(op.tenant, op.previous, op.items.length);
     op.items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, op.tenant, it.role, it.json));
     this.q.insertResponse.run({
