@@ -169,6 +169,14 @@ export class Run {
     this.host.settle();
   }
 
+  /**
+   * A queued run this process will not execute (it is shutting down; the run stays queued in the store for the
+   * next start): it leaves memory, and its followers' streams end without a terminal event.
+   */
+  abandon(): void {
+    this.end({ response: this.response, error: null, cancelled: false });
+  }
+
   private emit(e: StreamEvent): void {
     const json = this.eventJson!.of(e);
     this.log!.add(e, json);

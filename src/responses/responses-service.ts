@@ -364,7 +364,7 @@ export class ResponsesService {
   drain(graceMs: number): Promise<void> {
     for (const id of this.queue.close()) {
       const run = this.live.get(id);
-      if (run) run.discard();
+      if (run) run.abandon();
     }
     return this.runs.drain(graceMs);
   }

@@ -15,6 +15,7 @@ import OpenAI from 'openai';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { specCheckedFetch } from '../helpers/spec-checked-fetch.js';
+import { startSwitchboard } from '../helpers/switchboard.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -94,5 +95,35 @@ test('kill -9 mid-run: at restart the queued response runs, the running one fail
   } finally {
     second.child.kill('SIGTERM');
     await second.exited;
+  }
+});
+
+test('shutdown (drain): the running background response ends server_shutdown, the queued one stays queued and runs at the next start', async () => {
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'sb-drain-bg-')), 'switchboard.db');
+  const file = { providers: [{ name: 'vllm', kind: 'openai-chat', base_url: fake.baseUrl, retry: { max: 0 } }], background: { workers: 1 } };
+  const first = await startSwitchboard(file, {}, { dbPath });
+  const c1 = first.client();
+  fake.enqueue({ kind: 'reply', text: 'word '.repeat(400), chunkSize: 5, delayMs: 25 });
+  const running = await c1.responses.create({ model: 'vllm/m', input: 'running at shutdown', background: true });
+  const queued = await c1.responses.create({ model: 'vllm/m', input: 'queued at shutdown', background: true });
+  for (let s = (await c1.responses.retrieve(running.id)).status; s !== 'in_progress'; s = (await c1.responses.retrieve(running.id)).status) await sleep(20);
+  // A follower of the queued response is let go when the process stops.
+  const follower = fetch(`${first.url}/v1/responses/${queued.id}?stream=true`).then((r) => r.text());
+  await sleep(100);
+  await first.close({ graceMs: 0 });
+  assert.match(await follower, /response\.queued[\s\S]*data: \[DONE\]/);
+
+  const second = await startSwitchboard(file, {}, { dbPath });
+  try {
+    const c2 = second.client();
+    const stopped = await c2.responses.retrieve(running.id);
+    assert.equal(stopped.status, 'failed');
+    assert.equal(stopped.error?.code, 'server_shutdown');
+    assert.ok(stopped.output.length > 0, 'stored with its output so far');
+    let r = await c2.responses.retrieve(queued.id);
+    for (const until = Date.now() + 10_000; r.status !== 'completed' && Date.now() < until; r = await c2.responses.retrieve(queued.id)) await sleep(20);
+    assert.equal(r.output_text, 'echo: queued at shutdown');
+  } finally {
+    await second.close();
   }
 });
