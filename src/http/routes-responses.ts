@@ -86,6 +86,8 @@ async function followRun(deps: ResponsesRouteDeps, ctx: RequestContext, id: stri
   sse ??= new SseWriter(res, headers, deps.keepAliveMs);
   const gone = () => finished();
   res.once('close', gone);
+  // Gone while the follow was being set up: its 'close' has already fired.
+  if (res.destroyed) finished();
   try {
     await over;
   } finally {
