@@ -72,7 +72,12 @@ export async function startServer(
   sweep.unref();
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
-  const service = new ResponsesService(store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs }, conversations, context);
+  const service = new ResponsesService(
+    store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs },
+    { workers: config.backgroundWorkers }, conversations, context,
+  );
+  // Background responses a previous process left queued run now; those it left running end failed.
+  await service.recover();
   let draining = false;
   const server = createApp({
     service, auth, registry, store, files, conversations, context, log, logRequests: config.logRequests,

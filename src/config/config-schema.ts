@@ -101,6 +101,9 @@ export const configFileSchema = section({
     path: text('a file path').default('./data/switchboard.db'),
     writer: z.enum(['auto', 'thread', 'inline'], { error: 'one of auto, thread, inline' }).default('auto'),
   }).prefault({}),
+  background: section({
+    workers: integer(1, 10_000).default(8),
+  }).prefault({}),
   auth: section({
     api_keys: list(apiKeyEntry, 'keys').default([]),
   }).prefault({}),

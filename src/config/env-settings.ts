@@ -30,6 +30,7 @@ export const ENV_SETTINGS: readonly (readonly [name: string, path: string, read:
   ['SWITCHBOARD_LOG_LEVEL', 'server.log_level', asText],
   ['SWITCHBOARD_SHUTDOWN_GRACE_SECONDS', 'server.shutdown_grace_seconds', asInteger],
   ['SWITCHBOARD_SECRET_KEY', 'server.secret_key', asText],
+  ['SWITCHBOARD_BACKGROUND_WORKERS', 'background.workers', asInteger],
   ['SWITCHBOARD_DB', 'database.path', asText],
   ['SWITCHBOARD_DB_WRITER', 'database.writer', asText],
   ['SWITCHBOARD_FILES_DIR', 'files.dir', asText],

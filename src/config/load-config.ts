@@ -29,6 +29,8 @@ export interface Config {
   keepAliveMs: number;
   /** On SIGTERM/SIGINT, how long running responses may go on before they are ended (`server_shutdown`), ms. */
   shutdownGraceMs: number;
+  /** Background responses run at once (`background.workers`); the rest wait `queued`. */
+  backgroundWorkers: number;
   apiKeys: ApiKeyConfig[];
   providers: ProviderConfig[];
   /** Uploaded files (Files API): directory and per-upload limit. */
@@ -131,6 +133,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     bodyLimitBytes: f.server.body_limit_mb * MiB,
     keepAliveMs: f.server.keepalive_seconds * 1000,
     shutdownGraceMs: f.server.shutdown_grace_seconds * 1000,
+    backgroundWorkers: f.background.workers,
     apiKeys,
     files: { dir: f.files.dir, maxUploadBytes: f.files.max_upload_mb * MiB },
     idempotency: { ttlMs: f.idempotency.ttl_seconds * 1000, maxRecordedBytes: f.idempotency.max_recorded_mb * MiB },

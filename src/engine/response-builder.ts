@@ -80,13 +80,29 @@ export class ResponseBuilder {
     private readonly options: BuilderOptions,
   ) {}
 
-  /** response.created + response.in_progress. */
+  private wasQueued = false;
+
+  /** A background response: response.created + response.queued, while it waits for a worker. */
+  queued(): void {
+    this.wasQueued = true;
+    if (!this.sink) return;
+    const snapshot = this.snapshot();
+    this.emit('response.created', { response: snapshot });
+    this.emit('response.queued', { response: snapshot });
+  }
+
+  /** response.created + response.in_progress (only the latter for a response that was queued). */
   start(): void {
     if (!this.sink) return;
     // One copy for both: nothing changes between them (EventJson serializes it once).
     const snapshot = this.snapshot();
-    this.emit('response.created', { response: snapshot });
+    if (!this.wasQueued) this.emit('response.created', { response: snapshot });
     this.emit('response.in_progress', { response: snapshot });
+  }
+
+  /** The provider kind that answers (known once a background run's upstream has started; see BuilderOptions). */
+  useProvider(kind: string): void {
+    this.options.providerKind = kind;
   }
 
   apply(ev: ModelEvent): void {

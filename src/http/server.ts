@@ -58,7 +58,7 @@ const ROUTES: RouteDef<Handler>[] = [
     },
   },
   { path: '/responses/:id/input_items', methods: { GET: (d, c, p, u, _req, res) => listInputItemsRoute(d, c, p.id!, u, res) } },
-  { path: '/responses/:id/cancel', methods: { POST: async (d, c, p) => { await d.service.cancel(c, p.id!); } } },
+  { path: '/responses/:id/cancel', methods: { POST: async (d, c, p, _u, _req, res) => sendJson(res, 200, await d.service.cancel(c, p.id!)) } },
   { path: '/models', methods: { GET: async (d, _c, _p, _u, _req, res) => sendJson(res, 200, modelList(d)) } },
   {
     // Model ids hold slashes (`openrouter/meta-llama/llama-3.1-8b`): the rest of the path, decoded.

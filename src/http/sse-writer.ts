@@ -45,6 +45,16 @@ export class SseWriter {
     }
   }
 
+  /** As a run's subscriber (engine/run.ts): each event becomes a frame. */
+  event(type: string, json: string): void {
+    this.frame(type, json);
+  }
+
+  /** As a run's subscriber: the commit is next (see hold()). */
+  settling(): void {
+    this.hold();
+  }
+
   /** Queues one event frame; `json` is the event already serialized. */
   frame(type: string, json: string): void {
     this.pending += `event: ${type}\ndata: ${json}\n\n`;

@@ -13,7 +13,7 @@ import { leaveOutUnrunnableTools } from './hosted-tools.js';
 /** Fields Switchboard itself acts on, whatever the provider. */
 export const SERVICE_PARAMS: ReadonlySet<string> = new Set([
   'model', 'input', 'instructions', 'previous_response_id', 'conversation', 'include', 'metadata', 'store', 'stream',
-  'stream_options', 'safeguards', 'client_metadata',
+  'stream_options', 'safeguards', 'client_metadata', 'background',
   // Enforced by the ResponseBuilder for every provider: calls past the limit are ignored, as OpenAI documents.
   'max_tool_calls',
   // Context management (context/context-manager.ts): Switchboard truncates and compacts for every kind; the
@@ -43,7 +43,6 @@ function isPlainTextFormat(v: unknown): boolean {
 
 /** Not implemented yet anywhere: rejected for every provider, with a message saying so. */
 const NOT_YET: Record<string, string> = {
-  background: 'Background responses are not supported yet.',
   prompt: 'Stored prompt templates are not supported.',
 };
 

@@ -2,65 +2,55 @@
  * The Responses resource: create (sync or streamed), retrieve, delete, cancel, input items.
  * HTTP-agnostic: the http/ layer turns a Run's events into SSE frames or one JSON body.
  */
-import { randomBytes } from 'node:crypto'; // [context]
 import type { CancelSignal } from '../api/cancellation.js';
 import { ApiError, notFound, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
-import { initialResponse, presentItem, presentResponse, responseJsonParts, type ResponseObject } from '../api/response-object.js';
-import { EventLog } from '../store/event-log.js';
-import { EventJson } from '../engine/event-json.js';
-import { ResponseBuilder, type StreamEvent } from '../engine/response-builder.js';
+import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
+import type { ResponseBuilder } from '../engine/response-builder.js';
+import { Run, type RunHost, type RunResult, type RunSubscriber } from '../engine/run.js';
+import { InProcessRuns, WorkerPool, type LiveRuns, type RunQueue } from '../engine/run-backends.js';
 import { resolveContent } from '../content/resolve-content.js';
 import type { SafeFetcher } from '../content/safe-fetch.js';
 import { reasoningStateFor } from '../engine/reasoning-state.js';
 import type { FileService } from '../files/file-service.js';
-import { runTurn } from '../engine/run-turn.js';
+import { runTurn, type TurnOutcome } from '../engine/run-turn.js';
 import { fetchRemoteFor, type ProviderRegistry, type Route } from '../providers/registry.js';
 import type { ModelRequest } from '../providers/types.js';
 import { startUpstream, type PreparedRoute, type Started } from './start-upstream.js';
 import type { RequestContext } from '../store/request-context.js';
-import type { ResponseStore, StoredResponse } from '../store/response-store.js';
+import type { ResponseStore, StoredResponse, UnfinishedResponse } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
 import { checkParamSupport } from './param-support.js';
-import { RunControl, RunRegistry, RunStoppedError } from './run-control.js';
+import { RunControl, RunRegistry, RunStoppedError } from '../engine/run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { checkNotAConversationTurn, type ConversationService, type ConversationTurn } from '../conversations/conversation-service.js'; // conversations
+import { randomBytes } from 'node:crypto'; // [context]
 import { ContextManager, leadWith, type PreparedContext } from '../context/context-manager.js'; // [context]
 import { DEFAULT_CONTEXT_WINDOW } from '../config/types.js'; // [context]
 
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** A background run is not stopped by its client leaving: it has a signal that never fires. */
+const NEVER: CancelSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
 
-export interface Run {
+/** A response that `begin` prepared: the HTTP layer executes it (foreground) or answers at once (background). */
+export interface Begun {
+  readonly run: Run;
   readonly response: ResponseObject;
   /** Parameters dropped because the provider is configured `drop_unsupported`. */
   readonly dropped: string[];
   /** Hosted tool types the answering provider could not run, left out of what its model saw. */
   readonly omitted: string[];
+  /** A background run: already queued; `execute` must not be called (follow it with `follow`). */
+  readonly background: boolean;
   /** Items `truncation: "auto"` left out of what the model saw (0: none). [context] */
   readonly truncated: number;
   /**
-   * Runs the turn. For a streamed request `onEvent` sees every event in order; the terminal event is delivered
-   * only after the response is committed to the store, so a client that chains on it never races the write.
-   * A request that is not streamed makes no events.
+   * Runs a foreground response with `sub` as its subscriber (null: not streamed). The terminal event reaches
+   * `sub` only after the response is committed; `sub.ready` is the client's back-pressure.
    */
-  execute(
-    onEvent: (e: StreamEvent, json: string) => void,
-    hooks?: {
-      /** The upstream is done; only storing the response is left before the terminal event. */
-      onSettling?(): void;
-      /** The client's back-pressure (see TurnOptions.ready): the upstream is not read while it is paused. */
-      ready?(): Promise<void> | null;
-    },
-  ): Promise<{
-    response: ResponseObject;
-    error: UpstreamError | null;
-    cancelled: boolean;
-    /** Not streamed and stored (or not storing): the client's answer, already serialized. */
-    json?: string;
-  }>;
+  execute(sub: (RunSubscriber & { ready?(): Promise<void> | null }) | null): Promise<RunResult>;
   /** Gives the run up without executing it (the caller failed before it could): it leaves memory. */
   discard(): void;
 }
@@ -93,6 +83,9 @@ export interface UpstreamOptions {
 export class ResponsesService {
   /** The responses running in this process: a shutdown drains them (see drain()). */
   private readonly runs = new RunRegistry();
+  /** Background runs waiting for a worker, and those running here (to follow and to cancel). */
+  private readonly queue: RunQueue;
+  private readonly live: LiveRuns = new InProcessRuns();
 
   private readonly log: Logger;
 
@@ -101,30 +94,44 @@ export class ResponsesService {
     private readonly registry: ProviderRegistry,
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
-    private readonly conversations: ConversationService, // conversations
+    background: { workers?: number; queue?: RunQueue } = {},
+    private readonly conversations?: ConversationService, // conversations
     // [context] compaction items, context_management and truncation (src/context/context-manager.ts)
     private readonly context = new ContextManager({ key: randomBytes(32), defaultWindow: DEFAULT_CONTEXT_WINDOW }),
   ) {
     this.log = upstream.log ?? silentLogger();
+    this.queue = background.queue ?? new WorkerPool(background.workers ?? 8);
   }
 
   /**
-   * Validates routing and context, persists the in-progress response and starts the upstream call. Throws
-   * ApiError for a client's mistake or an upstream that refused before streaming (then stored as failed).
+   * Validates routing and context. A foreground response: persists it in progress and starts the upstream
+   * call. A background one: stores it `queued` and queues it for a worker. Throws ApiError for a client's
+   * mistake or an upstream that refused before streaming (then stored as failed).
    */
-  async begin(ctx: RequestContext, params: CreateParams, signal: CancelSignal): Promise<Run> {
+  async begin(ctx: RequestContext, params: CreateParams, signal: CancelSignal, existing?: ResponseObject): Promise<Begun> {
+    if (params.background && params.store === false) {
+      throw new ApiError(400, "Background responses must be stored: 'background' cannot be used with 'store': false.", { param: 'background', code: 'invalid_value' });
+    }
     const routes = this.prepareRoutes(params);
-    // conversations: waits for the conversation's turn and reads its items; released when the run settles.
-    const conversation = params.conversation == null ? null : await this.conversations.enterTurn(ctx, params, signal);
+    // conversations: a turn of a conversation waits for the turns before it (its lock), then sees their items.
+    const conversation = params.conversation == null ? null : await this.enterConversation(ctx, params, signal);
     try {
-      return await this.beginTurn(ctx, params, signal, routes, conversation);
+      return await this.beginTurn(ctx, params, signal, existing, routes, conversation);
     } catch (err) {
-      conversation?.leave(); // conversations
+      conversation?.leave();
       throw err;
     }
   }
 
-  private async beginTurn(ctx: RequestContext, params: CreateParams, signal: CancelSignal, routes: PreparedRoute[], conversation: ConversationTurn | null): Promise<Run> {
+  private enterConversation(ctx: RequestContext, params: CreateParams, signal: CancelSignal): Promise<ConversationTurn | null> {
+    if (!this.conversations) throw new ApiError(400, 'Conversations are not available here.', { param: 'conversation', code: 'unsupported_parameter' });
+    return this.conversations.enterTurn(ctx, params, signal);
+  }
+
+  private async beginTurn(
+    ctx: RequestContext, params: CreateParams, signal: CancelSignal, existing: ResponseObject | undefined,
+    routes: PreparedRoute[], conversation: ConversationTurn | null,
+  ): Promise<Begun> {
     const assembled = await assembleHistory(this.store, ctx, params.previous_response_id, normalizeInput(params.input));
     if (conversation) assembled.history = conversation.items; // conversations: the model sees its items first
     else checkNotAConversationTurn(assembled.previous); // conversations
@@ -153,26 +160,30 @@ export class ResponsesService {
     };
     await inputFor(routes[0]);
 
-    const response = initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
-    if (conversation) response.conversation = { id: conversation.id }; // conversations
+    const response = existing ?? initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
+    if (conversation && !existing) response.conversation = { id: conversation.id }; // conversations
+    const setup: RunSetup = { response, run: null!, routes, assembled, includeEncrypted, inputFor, store, conversation, context };
+    if (params.background) return this.queueBackground(ctx, params, setup, existing !== undefined);
+
     // The run's own cancellation: its client leaving, a DELETE of it, or the server shutting down.
-    const run = new RunControl(signal);
-    this.runs.add(run);
+    const control = new RunControl(signal);
+    setup.run = control;
+    this.runs.add(control);
     try {
-      if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => run.stop('deleted'));
-      return await this.startRun(ctx, params, { response, run, routes, assembled, includeEncrypted, inputFor, store, conversation, context }); // conversations, [context]
+      if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => control.stop('deleted'));
+      return await this.startRun(ctx, params, setup);
     } catch (err) {
       // Whatever ended it before it could run, the response leaves memory (finishResponse or not).
       this.store.release(response.id);
-      this.runs.delete(run);
+      this.runs.delete(control);
       throw err;
     }
   }
 
-  private async startRun(ctx: RequestContext, params: CreateParams, r: RunSetup): Promise<Run> {
-    const { response, run, routes, assembled, includeEncrypted, inputFor, store } = r;
-    const build = async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = run): Promise<ModelRequest> => {
-      const input = await inputFor(route);
+  /** The model request for `route`, with `extra` items after the input (a structured-output repair). */
+  private requestBuilder(params: CreateParams, r: RunSetup) {
+    return async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = r.run): Promise<ModelRequest> => {
+      const input = await r.inputFor(route);
       return {
         model: route.model,
         instructions: params.instructions ?? null,
@@ -181,21 +192,39 @@ export class ResponsesService {
         signal: attemptSignal,
       };
     };
+  }
+
+  /** Where a run commits and how it leaves memory. */
+  private hostFor(ctx: RequestContext, r: RunSetup, settle: () => void): RunHost {
+    const store = this.store;
+    return {
+      store: r.store,
+      settle,
+      commit: (response, eventLog, json) => store.finishResponse(ctx, {
+        response, inputItems: r.assembled.input, outputItems: response.output, previous: r.assembled.previous, eventLog, json,
+        conversation: r.conversation?.id ?? null, // conversations: appended in this same transaction
+      }),
+    };
+  }
+
+  private async startRun(ctx: RequestContext, params: CreateParams, r: RunSetup): Promise<Begun> {
+    const { response, run: control, routes, assembled, store } = r;
+    const build = this.requestBuilder(params, r);
 
     let started: Started;
     try {
-      started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), run, {
+      started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), control, {
         deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId, // 0: none
       });
     } catch (err) {
       // An adapter refused the request (a client mistake): nothing was sent, so nothing is stored.
       if (err instanceof ApiError) throw err;
-      const stop = run.stopError();
+      const stop = control.stopError();
       // Deleted while it started: stored nowhere.
       if (stop?.reason === 'deleted') throw stop.toApiError();
       const e = stop ?? (err instanceof UpstreamError ? err : null);
       if (store) {
-        response.status = run.aborted && !stop ? 'cancelled' : 'failed';
+        response.status = control.aborted && !stop ? 'cancelled' : 'failed';
         if (response.status === 'failed') response.error = { code: e?.code ?? 'server_error', message: e?.message ?? (err instanceof Error ? err.message : String(err)) };
         try {
           await this.store.finishResponse(ctx, { response, inputItems: assembled.input, outputItems: [], previous: assembled.previous, eventLog: null });
@@ -213,99 +242,173 @@ export class ResponsesService {
     if (r.context.output.length) started = { ...started, events: leadWith(r.context.output, started.events) };
     const { route } = started;
     const self = this;
-    const streamed = params.stream === true;
     let settled = false;
     const settle = () => {
       if (settled) return;
       settled = true;
       self.store.release(response.id);
-      self.runs.delete(run);
+      self.runs.delete(control);
       r.conversation?.leave(); // conversations: after the final write, so the next turn sees this one's items
     };
+    // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
+    // reads events, so the builder makes none (only the Response).
+    const run = new Run(response, control, this.hostFor(ctx, r, settle), {
+      events: params.stream === true, includeEncrypted: r.includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind,
+    });
     return {
+      run,
       response,
       dropped: route.dropped,
       omitted: route.omitted,
+      background: false,
       truncated: r.context.truncated, // [context]
       discard: settle,
-      async execute(onEvent, hooks) {
-        // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
-        // reads events, so the builder makes none (only the Response).
-        const log = new EventLog();
-        let held: { e: StreamEvent; json: string } | null = null;
-        let count = 0;
-        // Ends the response failed after its turn (store error, deleted, a throw): the client is told instead.
-        const failAfterTurn = (res: ResponseObject, e: UpstreamError) => {
-          res.status = 'failed';
-          res.error = { code: e.code, message: e.message };
-          if (streamed) {
-            const seq = held ? held.e.sequence_number : count;
-            const failed = { type: 'response.failed', sequence_number: seq, response: presentResponse(res, includeEncrypted) };
-            held = { e: failed, json: JSON.stringify(failed) };
-          }
-          return { response: res, error: e, cancelled: false };
-        };
-        try {
-          const eventJson = new EventJson();
-          const builder = new ResponseBuilder(response, !streamed ? null : (e) => {
-            count++;
-            const json = eventJson.of(e);
-            log.add(e, json);
-            if (TERMINAL.has(e.type)) held = { e, json };
-            else onEvent(e, json);
-          }, { includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: route.provider.kind });
-          builder.start();
-          let outcome = await runTurn(started.events, builder, {
-            signal: run,
+      execute(sub) {
+        return run.execute(sub, async (builder) => {
+          const outcome = await runTurn(started.events, builder, {
+            signal: control,
             format: route.params.text?.format,
             restart: async (extra) => route.provider.stream(await build(route, extra)),
-            stopped: () => run.stopError(),
-            ready: hooks?.ready,
+            stopped: () => control.stopError(),
+            ready: sub?.ready ? () => sub.ready!() : undefined,
           });
           if (outcome.error && !(outcome.error instanceof RunStoppedError)) logTurnError(self.log, ctx, started, outcome.error);
-          // Deleted after its upstream finished but before its write began: it must not be stored.
-          if (run.stopReason === 'deleted' && !(outcome.error instanceof RunStoppedError)) {
-            outcome = failAfterTurn(outcome.response, new RunStoppedError('deleted'));
-          }
-          const deleted = outcome.error instanceof RunStoppedError && outcome.error.reason === 'deleted';
-          // Not streamed: the finished Response is serialized once, for its stored row and the client's answer.
-          const serialized = streamed || deleted ? null : serializeFinal(outcome.response, includeEncrypted);
-          if (store && !deleted) {
-            hooks?.onSettling?.();
-            try {
-              await self.store.finishResponse(ctx, {
-                response: outcome.response,
-                inputItems: assembled.input,
-                outputItems: outcome.response.output,
-                previous: assembled.previous,
-                eventLog: log.serialize(outcome.response, includeEncrypted),
-                json: serialized?.stored,
-                conversation: r.conversation?.id ?? null, // conversations: appended in this same transaction
-              });
-            } catch (err) {
-              // The transaction rolled back: say so instead of reporting a stored success.
-              const message = `The response could not be stored: ${err instanceof Error ? err.message : String(err)}`;
-              outcome = failAfterTurn(outcome.response, new UpstreamError(message, { code: 'store_error', status: 500 }));
-            }
-          }
-          // A store failure changed the Response (and the client gets an error instead).
-          return serialized && !outcome.error ? { ...outcome, json: serialized.client } : outcome;
-        } catch (err) {
-          // A defect between the start and the store: the response is stored nowhere and its client is told.
-          return failAfterTurn(response, new UpstreamError(`The server had an error while processing the response: ${err instanceof Error ? err.message : String(err)}`, { code: 'server_error', status: 500 }));
-        } finally {
-          settle();
-          if (held) onEvent((held as { e: StreamEvent }).e, (held as { json: string }).json);
-        }
+          return outcome;
+        });
       },
     };
   }
 
   /**
-   * For a shutdown: lets running responses finish for up to `graceMs`, then ends the rest (`server_shutdown`,
-   * stored with their output so far, their clients told) and resolves once they are stored and answered.
+   * A background response: its row is written `queued` (unless a restart found it so: `rowExists`), its run
+   * (`response.created` + `response.queued`) waits in the queue, and the create call answers at once. Its
+   * client leaving does not stop it; a cancel, a DELETE or a shutdown does.
+   */
+  private async queueBackground(ctx: RequestContext, params: CreateParams, r: RunSetup, rowExists: boolean): Promise<Begun> {
+    const { response, routes } = r;
+    response.status = 'queued';
+    // Streamed from the upstream whatever the client asked: followers see the output as it comes, and a
+    // cancel keeps the output so far.
+    for (const route of routes) route.params = { ...route.params, stream: true };
+    const control = new RunControl(NEVER);
+    r.run = control;
+    const run = new Run(response, control, this.hostFor(ctx, r, () => {
+      this.store.release(response.id);
+      this.live.remove(run);
+      this.runs.delete(control);
+      r.conversation?.leave(); // conversations
+    }), { events: true, includeEncrypted: r.includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: routes[0].provider.kind });
+    run.queue();
+    const onDelete = () => {
+      control.stop('deleted');
+      // Still waiting: it ends now (stored nowhere) rather than when a worker takes it.
+      this.queue.take(response.id)?.();
+    };
+    this.live.add(run);
+    try {
+      if (rowExists) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, onDelete, true);
+      else await this.store.queueResponse(ctx, response, params as unknown as Record<string, unknown>, onDelete);
+    } catch (err) {
+      this.store.release(response.id);
+      this.live.remove(run);
+      throw err; // (begin leaves the conversation)
+    }
+    // The create call's answer: the Response as queued (a free worker may take it before the answer leaves).
+    const queued = { ...response, output: [] };
+    this.queue.push(response.id, () => this.runBackground(ctx, params, r, run));
+    return {
+      run, response: queued, dropped: routes[0].dropped, omitted: routes[0].omitted, background: true, truncated: r.context.truncated,
+      execute: () => run.done(),
+      discard: () => {},
+    };
+  }
+
+  /** A worker runs a background response: its row says `in_progress`, then the turn, then the usual commit. */
+  private async runBackground(ctx: RequestContext, params: CreateParams, r: RunSetup, run: Run): Promise<RunResult> {
+    const control = run.control;
+    const { response, routes } = r;
+    this.runs.add(control);
+    if (!control.aborted) {
+      response.status = 'in_progress';
+      try {
+        await this.store.updateStatus(ctx.tenant, response);
+      } catch (err) {
+        this.log.warn({ request_id: ctx.requestId, response_id: response.id, err: err instanceof Error ? err.message : String(err) }, 'background response: status not stored');
+      }
+    }
+    const build = this.requestBuilder(params, r);
+    return run.execute(null, async (builder): Promise<TurnOutcome> => {
+      const stopped = () => stoppedOutcome(builder, control);
+      if (control.aborted) return stopped();
+      let started: Started;
+      try {
+        started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), control, {
+          deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId,
+        });
+      } catch (err) {
+        if (control.aborted) return stopped();
+        const e = err instanceof UpstreamError ? err
+          : err instanceof ApiError ? new UpstreamError(err.message, { code: err.code ?? 'invalid_request' })
+          : new UpstreamError(err instanceof Error ? err.message : String(err), { code: 'server_error' });
+        return { response: builder.fail(e.code, e.message), error: e, cancelled: false };
+      }
+      response.model = started.route.routed;
+      if (r.context.output.length) started = { ...started, events: leadWith(r.context.output, started.events) }; // [context]
+      builder.useProvider(started.route.provider.kind);
+      const { route } = started;
+      const outcome = await runTurn(started.events, builder, {
+        signal: control,
+        format: route.params.text?.format,
+        restart: async (extra) => route.provider.stream(await build(route, extra)),
+        stopped: () => control.stopError(),
+      });
+      if (outcome.error && !(outcome.error instanceof RunStoppedError)) logTurnError(this.log, ctx, started, outcome.error);
+      return outcome;
+    });
+  }
+
+  /**
+   * At start-up: background responses a stopped process left behind. A queued one never reached its model, so
+   * it is queued again and runs; a running one's output so far was never stored, so it ends `failed`
+   * (`server_restarted`) rather than staying `in_progress` forever, or running (and being billed) twice.
+   */
+  async recover(): Promise<{ requeued: string[]; failed: string[] }> {
+    const requeued: string[] = [];
+    const failed: string[] = [];
+    for (const u of this.store.unfinished()) {
+      const ctx: RequestContext = { requestId: `restart_${u.id}`, tenant: u.tenant, keyId: null };
+      if (u.status === 'queued') {
+        try {
+          await this.begin(ctx, u.request as unknown as CreateParams, NEVER, u.response);
+          requeued.push(u.id);
+          continue;
+        } catch (err) {
+          await this.failUnfinished(u, 'server_restarted', `The server restarted while the response was queued, and it could not be queued again: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else {
+        await this.failUnfinished(u, 'server_restarted', 'The server restarted while the response was in progress; its output so far was not stored. Create the response again.');
+      }
+      failed.push(u.id);
+    }
+    if (requeued.length || failed.length) this.log.warn({ requeued: requeued.length, failed: failed.length }, 'background responses left by the previous process: queued ones requeued, running ones failed');
+    return { requeued, failed };
+  }
+
+  private async failUnfinished(u: UnfinishedResponse, code: string, message: string): Promise<void> {
+    const response = { ...u.response, status: 'failed' as const, error: { code, message } };
+    await this.store.updateStatus(u.tenant, response);
+  }
+
+  /**
+   * For a shutdown: queued background responses stay queued (in the store: the next start runs them); running
+   * ones finish for up to `graceMs`, then the rest are ended (`server_shutdown`, stored with their output so
+   * far, their clients told); resolves once they are stored and answered.
    */
   drain(graceMs: number): Promise<void> {
+    for (const id of this.queue.close()) {
+      const run = this.live.get(id);
+      if (run) run.abandon();
+    }
     return this.runs.drain(graceMs);
   }
 
@@ -339,13 +442,23 @@ export class ResponsesService {
     return { id, object: 'response', deleted: true };
   }
 
-  /** Only background responses can be cancelled (background mode arrives in a later issue). */
-  async cancel(ctx: RequestContext, id: string): Promise<never> {
+  /**
+   * Cancels a background response: a queued one ends at once, a running one's upstream call is aborted; it is
+   * stored `cancelled` with the output so far. A finished one (cancelled already, too) is returned unchanged.
+   */
+  async cancel(ctx: RequestContext, id: string, include: string[] = []): Promise<ResponseObject> {
     const r = await this.mustGet(ctx, id);
     if (!r.response.background) {
       throw new ApiError(400, 'Cannot cancel a synchronous response.', { param: null, code: 'invalid_request' });
     }
-    throw new ApiError(400, 'Background responses are not supported yet.', { code: 'unsupported_parameter' });
+    const run = this.live.get(id);
+    if (run && run.state !== 'done') {
+      run.control.cancel();
+      // Still waiting for a worker: it ends now.
+      this.queue.take(id)?.();
+      await run.done();
+    }
+    return this.retrieve(ctx, id, include);
   }
 
   async listInputItems(ctx: RequestContext, id: string, q: { limit: number; order: 'asc' | 'desc'; after?: string; include: string[] }) {
@@ -366,6 +479,20 @@ export class ResponsesService {
     return this.store.listEvents(ctx, await this.mustGet(ctx, id), startingAfter);
   }
 
+  /**
+   * Streams a response's events after `startingAfter` to `sub`: a run in progress here is replayed from its
+   * log and then followed live (each event once, in order); a finished one is replayed from the store. Returns
+   * how to stop following (the reader left).
+   */
+  async follow(ctx: RequestContext, id: string, startingAfter: number, sub: RunSubscriber): Promise<{ unsubscribe(): void }> {
+    const r = await this.mustGet(ctx, id);
+    const following = this.live.follow(id, startingAfter, sub);
+    if (following) return following;
+    for (const e of await this.store.listEvents(ctx, r, startingAfter)) sub.event(String(e.type), JSON.stringify(e));
+    sub.end?.();
+    return { unsubscribe() {} };
+  }
+
   private async mustGet(ctx: RequestContext, id: string, withOutput = false): Promise<StoredResponse> {
     const r = await this.store.getResponse(ctx, id, withOutput);
     if (!r) throw responseNotFound(id);
@@ -373,19 +500,11 @@ export class ResponsesService {
   }
 }
 
-/**
- * A finished Response as JSON, serialized once: its stored row (output `[]`) and its items for the store, and
- * the client's answer (`presentResponse`'s JSON: the same items, unless `include` hides something).
- */
-function serializeFinal(r: ResponseObject, includeEncrypted: boolean): { stored: { response: string; output: string[] }; client: string } | null {
-  const parts = responseJsonParts(r);
-  if (!parts) return null;
-  const output = r.output.map((item) => JSON.stringify(item));
-  const shown = r.output.map((item, k) => {
-    const p = presentItem(item, includeEncrypted);
-    return p === item ? output[k] : JSON.stringify(p);
-  });
-  return { stored: { response: `${parts.head}[]${parts.tail}`, output }, client: `${parts.head}[${shown.join(',')}]${parts.tail}` };
+/** A run stopped before its model call: ended by the server (deleted, shutdown) or cancelled. */
+function stoppedOutcome(builder: ResponseBuilder, control: RunControl): TurnOutcome {
+  const stop = control.stopError();
+  if (stop) return { response: builder.fail(stop.code, stop.message), error: stop, cancelled: false };
+  return { response: builder.cancel(), error: null, cancelled: true };
 }
 
 /** An upstream failure after the response started (mid-stream, or the structured-output repair). */

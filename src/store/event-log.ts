@@ -28,6 +28,21 @@ export class EventLog {
     this.parts.push(json);
   }
 
+  /** How many events are logged (their sequence numbers are 0 … size - 1). */
+  get size(): number {
+    return this.parts.length;
+  }
+
+  /** The event numbered `seq`, as it was sent. */
+  jsonAt(seq: number): string {
+    return this.parts[seq];
+  }
+
+  /** Puts another terminal event in the last one's place (the run failed after its turn). */
+  replaceLast(json: string): void {
+    this.parts[this.parts.length - 1] = json;
+  }
+
   /** The log as stored (a JSON array), snapshots of `final` compacted; null when nothing was logged. */
   serialize(final: ResponseObject, includeEncrypted: boolean): string | null {
     if (!this.parts.length) return null;

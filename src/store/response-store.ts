@@ -58,7 +58,12 @@ interface Live {
   onDelete: (() => void) | null;
   /** Its final write, while in flight: a DELETE then waits for it and deletes the stored rows. */
   settling: Promise<unknown> | null;
+  /** A background response has a row while it runs (queueResponse): a DELETE removes that too. */
+  rowWritten: boolean;
 }
+
+/** A background response a previous process left unfinished (see ResponsesService.recover). */
+export interface UnfinishedResponse { id: string; tenant: string; status: string; request: Record<string, unknown>; response: ResponseObject }
 
 export class ResponseStore {
   private readonly cache = new HistoryCache();
@@ -87,16 +92,45 @@ export class ResponseStore {
       pageAsc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq > ? ORDER BY seq ASC LIMIT ?').pluck(),
       pageDesc: db.prepare('SELECT data FROM items WHERE thread_id = ? AND seq >= ? AND seq < ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck(),
       eventLog: db.prepare('SELECT events FROM responses WHERE id = ? AND tenant = ?').pluck(),
+      unfinished: db.prepare(`SELECT id, tenant, status, request, response FROM responses
+        WHERE background = 1 AND thread_id IS NULL AND status IN ('queued', 'in_progress') ORDER BY created_at, rowid`),
     };
   }
 
   /**
    * Registers a running response (in memory: GET sees it while it streams). Every run that registers must end
    * with finishResponse or release, whatever happens to it, or it stays in memory. `onDelete` is called when a
-   * DELETE removes it while it runs.
+   * DELETE removes it while it runs. `rowWritten`: it has a row already (a background response found queued at
+   * start-up), which a DELETE removes too.
    */
-  async createResponse(ctx: RequestContext, r: ResponseObject, request: Record<string, unknown>, onDelete: (() => void) | null = null): Promise<void> {
-    this.live.set(r.id, { tenant: ctx.tenant, response: r, request, onDelete, settling: null });
+  async createResponse(ctx: RequestContext, r: ResponseObject, request: Record<string, unknown>, onDelete: (() => void) | null = null, rowWritten = false): Promise<void> {
+    this.live.set(r.id, { tenant: ctx.tenant, response: r, request, onDelete, settling: null, rowWritten });
+  }
+
+  /**
+   * A background response: registered as createResponse does, and its row written now (status `queued`, the
+   * whole request kept so a restarted process can run it), so that it outlives this process.
+   */
+  async queueResponse(ctx: RequestContext, r: ResponseObject, request: Record<string, unknown>, onDelete: (() => void) | null): Promise<void> {
+    const live: Live = { tenant: ctx.tenant, response: r, request, onDelete, settling: null, rowWritten: true };
+    this.live.set(r.id, live);
+    await this.writer.run({
+      op: 'queue', tenant: ctx.tenant,
+      response: { id: r.id, status: r.status, model: r.model, created_at: r.created_at, previous_response_id: r.previous_response_id, background: true },
+      requestJson: JSON.stringify(request), responseJson: JSON.stringify(r),
+    });
+  }
+
+  /** A background response's new status (`in_progress`, or `failed` by recovery) on its row; false when it has none. */
+  async updateStatus(tenant: string, r: ResponseObject): Promise<boolean> {
+    return this.writer.run({ op: 'status', tenant, id: r.id, status: r.status, responseJson: JSON.stringify({ ...r, output: [] }) });
+  }
+
+  /** Background responses whose row says they were queued or running: left by a process that stopped. */
+  unfinished(): UnfinishedResponse[] {
+    return (this.q.unfinished.all() as { id: string; tenant: string; status: string; request: string; response: string }[])
+      .filter((row) => !this.live.has(row.id))
+      .map((row) => ({ ...row, request: JSON.parse(row.request), response: JSON.parse(row.response) as ResponseObject }));
   }
 
   /** Forgets a running response without storing it (it failed before it could be stored, or was deleted). */
@@ -149,6 +183,7 @@ export class ResponseStore {
       eventLog: rec.eventLog,
       previous: rec.previous?.thread ? { threadId: rec.previous.thread.id, endSeq: rec.previous.thread.endSeq } : null,
       conversation: rec.conversation ?? null,
+      replacesRow: live?.rowWritten,
     });
     if (forkedFrom) {
       const prefix = this.cache.getEntry(forkedFrom.threadId, forkedFrom.endSeq);
@@ -250,6 +285,7 @@ export class ResponseStore {
         // Still running: its run stops and stores nothing (see ResponsesService), so the delete sticks.
         this.live.delete(id);
         live.onDelete?.();
+        if (live.rowWritten) await this.writer.run({ op: 'delete', tenant: ctx.tenant, id });
         return true;
       }
     }

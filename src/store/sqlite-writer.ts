@@ -6,12 +6,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
 import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
-import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type WriteOp } from './sqlite-writes.js';
+import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
 
 export interface Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: QueueOp | StatusOp): Promise<boolean>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
   status(): WriterStatus;
@@ -37,7 +38,8 @@ export class InThreadWriter implements Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult> {
+  run(op: QueueOp | StatusOp): Promise<boolean>;
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | boolean> {
     return this.commits.run(() => this.writes.apply(op));
   }
 

@@ -23,9 +23,18 @@ export interface FinishOp {
    * it completes (or ends incomplete); a failed or cancelled turn appends nothing.
    */
   conversation?: string | null;
+  /** A background response: its queued / in-progress row is replaced (in the same transaction). */
+  replacesRow?: boolean;
 }
 export interface DeleteOp { op: 'delete'; tenant: string; id: string }
-export type WriteOp = FinishOp | DeleteOp | ConversationWriteOp;
+/**
+ * A background response's row before it ends: written when it is queued (with the whole request, input
+ * included, so a restart can run it), then its status as it changes. Its items and event log are written
+ * only by its `finish`, in one transaction as for any response.
+ */
+export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
+export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
+export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp;
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
 export interface DeleteResult { deleted: boolean; droppedThread: string | null }
@@ -41,6 +50,14 @@ export class SqliteWrites {
         background, thread_id, input_start, output_start, end_seq, request, response, events)
         VALUES (@id, @tenant, @status, @model, @created_at, @updated_at, @previous_response_id, @background, @thread_id,
         @input_start, @output_start, @end_seq, @request, @response, @events)`),
+      /** A background response's row while it ran: its final row takes its place (a finished row is never replaced). */
+      dropUnfinished: db.prepare(`DELETE FROM responses WHERE id = ? AND tenant = ? AND background = 1 AND thread_id IS NULL
+        AND status IN ('queued', 'in_progress')`),
+      queueResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
+        background, request, response) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+      // Never on a finished row (a late status must not undo a final write), never re-creates a deleted one.
+      updateStatus: db.prepare(`UPDATE responses SET status = ?, response = ?, updated_at = ? WHERE id = ? AND tenant = ?
+        AND thread_id IS NULL AND status IN ('queued', 'in_progress')`),
       bumpThread: db.prepare('UPDATE threads SET next_seq = ? WHERE id = ? AND next_seq = ?'),
       insertThread: db.prepare('INSERT INTO threads (id, tenant, next_seq, parent_id, parent_end, base_seq) VALUES (?, ?, ?, ?, ?, ?)'),
       /** A root thread's row, written by its first continuation (its first response writes none). */
@@ -54,13 +71,24 @@ export class SqliteWrites {
   }
 
   /** Applies one write; runs inside the caller's transaction. */
-  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult {
+  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult | boolean {
     if (isConversationOp(op)) return this.conversations.apply(op);
-    return op.op === 'finish' ? this.finish(op) : this.delete(op);
+    switch (op.op) {
+      case 'finish': return this.finish(op);
+      case 'delete': return this.delete(op);
+      case 'queue': {
+        const r = op.response;
+        this.q.queueResponse.run(r.id, op.tenant, r.status, r.model, r.created_at, Date.now(), r.previous_response_id, op.requestJson, op.responseJson);
+        return true;
+      }
+      case 'status':
+        return this.q.updateStatus.run(op.status, op.responseJson, Date.now(), op.id, op.tenant).changes === 1;
+    }
   }
 
   private finish(op: FinishOp): FinishResult {
     const r = op.response;
+    if (op.replacesRow) this.q.dropUnfinished.run(r.id, op.tenant);
     const claim = this.claimThreadRange(op.tenant, op.previous, op.items.length);
     op.items.forEach((it, k) => this.q.insertItem.run(claim.threadId, claim.start + k, it.id, r.id, op.tenant, it.role, it.json));
     if (op.conversation && (r.status === 'completed' || r.status === 'incomplete')) this.conversations.append(op.tenant, op.conversation, op.items, r.id);

@@ -1,8 +1,6 @@
 /**
  * The one place WebSocket mode touches the responses service: start a run the way `POST /v1/responses` with
- * `stream: true` does (`service.begin` then `run.execute`), and hand its events to the socket. When runs become
- * a named unit with subscribers, only this function changes: it subscribes the socket instead of passing
- * `onEvent`.
+ * `stream: true` does (`service.begin`, then `execute` with the socket as the run's subscriber).
  */
 import type { CancelSignal } from '../../api/cancellation.js';
 import type { CreateParams } from '../../api/create-params.js';
@@ -37,8 +35,9 @@ export async function runOverSocket(
   shown: Partial<Pick<ResponseObject, 'previous_response_id'>> = {},
 ): Promise<SocketRunResult> {
   // The service makes events only for a streamed request; the socket is the stream.
-  const run = await service.begin(ctx, { ...params, stream: true }, signal);
-  Object.assign(run.response, shown);
-  const outcome = await run.execute((_e, json) => sink.event(json), { ready: () => sink.ready() });
+  const begun = await service.begin(ctx, { ...params, stream: true }, signal);
+  Object.assign(begun.response, shown);
+  // The socket is the run's subscriber, as an SSE writer is: terminal event after the commit, back-pressure.
+  const outcome = await begun.execute({ event: (_type, json) => sink.event(json), ready: () => sink.ready() });
   return { response: outcome.response, cancelled: outcome.cancelled };
 }
