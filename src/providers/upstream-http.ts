@@ -1,6 +1,6 @@
 /**
  * The one way adapters talk HTTP to upstreams: a keep-alive undici Agent per provider, timeouts, vendor error
- * bodies turned into UpstreamError, and SSE framing.
+ * bodies turned into UpstreamError (upstream-errors.ts), and SSE framing (sse-messages.ts).
  *
  * Timeouts (ProviderConfig.timeouts): a streamed call must deliver its headers and first event within
  * `firstByte`; after that, no byte for `idle` or nothing but SSE comments for `keepAliveMax` ends it. A call
@@ -12,28 +12,16 @@
  * gateway's CPU per request under load (bench/).
  */
 import type { CancelSignal } from '../api/cancellation.js';
-import { StringDecoder } from 'node:string_decoder';
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Agent, type Dispatcher } from 'undici';
 import { UpstreamError } from '../api/errors.js';
 import type { ProviderConfig } from '../config/types.js';
-
-export interface SseMessage { event: string | undefined; data: string }
+import { sseMessages, type SseMessage } from './sse-messages.js';
+import { extractErrorMessage, toUpstreamError, upstreamTimeout, type Limits, type UpstreamPlace } from './upstream-errors.js';
 
 /** A request body already serialized as JSON, as text or UTF-8 bytes (sent as is, not stringified again). */
 export class JsonBody {
   constructor(readonly json: string | Buffer) {}
 }
-
-/** Where a failure happened, for its message: which provider, which limits, which kind of call. */
-export interface UpstreamPlace {
-  provider: string;
-  limits: Limits;
-  /** `stream`: an SSE call; `whole`: a call answered in one piece. */
-  call: 'stream' | 'whole';
-}
-
-interface Limits { connect: number; firstByte: number; nonStream: number; idle: number; keepAliveMax: number }
 
 export class UpstreamClient {
   private readonly agent: Agent;
@@ -75,9 +63,9 @@ export class UpstreamClient {
     return sseMessages(res.body, signal, {
       abort: res.abort,
       firstEventBy: firstByte > 0 ? sentAt + firstByte : Infinity,
-      firstEventLate: () => timeout(place, `sent no event within ${firstByte} ms (timeouts.first_byte_ms)`),
+      firstEventLate: () => upstreamTimeout(place, `sent no event within ${firstByte} ms (timeouts.first_byte_ms)`),
       eventGapMs: keepAliveMax,
-      eventGapLate: () => timeout(place, `sent no event for ${keepAliveMax} ms, only keep-alive comments (timeouts.keepalive_max_ms)`),
+      eventGapLate: () => upstreamTimeout(place, `sent no event for ${keepAliveMax} ms, only keep-alive comments (timeouts.keepalive_max_ms)`),
       place,
       keepAliveEvent,
     });
@@ -94,7 +82,7 @@ export class UpstreamClient {
     const limit = place.limits.nonStream;
     // Some servers send the headers at once and the answer (or keep-alive whitespace) later.
     const timer = limit > 0
-      ? setTimeout(() => res.abort(timeout(place, `did not finish its answer within ${limit} ms (timeouts.non_stream_ms)`)), Math.max(0, sentAt + limit - Date.now()))
+      ? setTimeout(() => res.abort(upstreamTimeout(place, `did not finish its answer within ${limit} ms (timeouts.non_stream_ms)`)), Math.max(0, sentAt + limit - Date.now()))
       : undefined;
     let text: string;
     try {
@@ -282,174 +270,4 @@ async function readText(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Vendors nest their message differently: `{error:{message}}`, `{error:"…"}`, `{message}`, `[{error:{…}}]`. */
-export function extractErrorMessage(text: string, status: number): string {
-  try {
-    let j = JSON.parse(text) as unknown;
-    if (Array.isArray(j)) j = j[0];
-    if (j && typeof j === 'object') {
-      const o = j as Record<string, unknown>;
-      const e = o.error;
-      if (typeof e === 'string') return e;
-      if (e && typeof e === 'object' && typeof (e as Record<string, unknown>).message === 'string') {
-        return (e as Record<string, string>).message;
-      }
-      if (typeof o.message === 'string') return o.message;
-    }
-  } catch {
-    /* not JSON: fall through */
-  }
-  const trimmed = text.trim().slice(0, 500);
-  return trimmed ? `HTTP ${status}: ${trimmed}` : `HTTP ${status}`;
-}
-
-/**
- * Any failure of an upstream exchange as an UpstreamError. The message names the provider and the error code
- * (`ECONNREFUSED`, `UND_ERR_SOCKET`…) but never the upstream's host, address or port: node's own messages
- * (`connect ECONNREFUSED 10.0.0.7:8000`) go in `detail`, for the logs only. `answering`: the upstream's
- * answer had begun (its headers arrived).
- */
-export function toUpstreamError(err: unknown, signal?: CancelSignal, place?: UpstreamPlace, answering = false): UpstreamError {
-  if (err instanceof UpstreamError) return err;
-  if (signal?.aborted) return new UpstreamError('request aborted', { code: 'aborted' });
-  const detail = err instanceof Error ? `${err.message}${causeOf(err)}` : String(err);
-  const provider = place ? `provider '${place.provider}'` : 'the provider';
-  if (err instanceof undiciErrors.ConnectTimeoutError) {
-    const limit = place ? ` within ${place.limits.connect} ms (timeouts.connect_ms)` : '';
-    return new UpstreamError(`${provider} did not accept a connection${limit}`, { code: 'upstream_timeout', detail });
-  }
-  if (err instanceof undiciErrors.HeadersTimeoutError) {
-    const limit = !place ? '' : place.call === 'whole'
-      ? ` within ${place.limits.nonStream} ms (timeouts.non_stream_ms)`
-      : ` within ${place.limits.firstByte} ms (timeouts.first_byte_ms)`;
-    return new UpstreamError(`${provider} sent no answer${limit}`, { code: 'upstream_timeout', detail });
-  }
-  if (err instanceof undiciErrors.BodyTimeoutError) {
-    const limit = place ? ` for ${place.limits.idle} ms (timeouts.idle_ms)` : '';
-    return new UpstreamError(`${provider} went silent mid-answer${limit}`, { code: 'upstream_timeout', detail });
-  }
-  const code = errorCode(err);
-  const message = answering
-    ? `the connection to ${provider} broke off mid-answer (${code})`
-    : `could not connect to ${provider} (${code})`;
-  return new UpstreamError(message, { code: 'upstream_connection_error', detail });
-}
-
-function timeout(place: UpstreamPlace, what: string): UpstreamError {
-  return new UpstreamError(`provider '${place.provider}' ${what}`, { code: 'upstream_timeout' });
-}
-
-/** `ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET`…: the error's own code, or its cause's, or its name. */
-function errorCode(err: unknown): string {
-  const own = (err as { code?: unknown } | null)?.code;
-  if (typeof own === 'string' && own) return own;
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  if (typeof cause === 'string' && cause) return cause;
-  return err instanceof Error ? err.name : 'unknown error';
-}
-
-function causeOf(err: Error): string {
-  const c = (err as { cause?: unknown }).cause;
-  return c instanceof Error ? ` (${c.message})` : '';
-}
-
-/** How an SSE stream is timed (see UpstreamClient.postSse). */
-export interface StreamWatch {
-  /** Ends the request; the error surfaces from the body. */
-  abort(err: Error): void;
-  /** Epoch ms by which the first event must have arrived (Infinity: no limit). */
-  firstEventBy: number;
-  firstEventLate(): UpstreamError;
-  /**
-   * The longest gap between events once one has come (0: no limit): SSE comments keep the bytes flowing, but
-   * are no event.
-   */
-  eventGapMs: number;
-  eventGapLate(): UpstreamError;
-  place?: UpstreamPlace;
-  /** An event type that is timed like a comment (Anthropic's `ping`). */
-  keepAliveEvent?: string;
-}
-
-/**
- * Frames an SSE body into messages; body errors (timeouts, resets) surface as UpstreamError. With `watch`,
- * a stream that sends no event in time (only `: keep-alive` comments, say) is ended with the watch's error.
- */
-export async function* sseMessages(body: AsyncIterable<Buffer>, signal?: CancelSignal, watch?: StreamWatch): AsyncGenerator<SseMessage> {
-  const queue: SseMessage[] = [];
-  let sawEvent = false;
-  const keepAlive = watch?.keepAliveEvent;
-  const parser = createParser({
-    onEvent: (m: EventSourceMessage) => {
-      queue.push({ event: m.event, data: m.data });
-      if (keepAlive === undefined || m.event !== keepAlive) sawEvent = true;
-    },
-  });
-  const decoder = new StringDecoder('utf8');
-  /** When the last event came (0: none yet), and whether we are waiting on the upstream (not on our reader). */
-  let lastEvent = 0;
-  let reading = false;
-  let timer: NodeJS.Timeout | null = null;
-  const due = () => (lastEvent ? (watch!.eventGapMs > 0 ? lastEvent + watch!.eventGapMs : Infinity) : watch!.firstEventBy);
-  const check = () => {
-    const now = Date.now();
-    if (reading && now >= due()) {
-      timer = null;
-      watch!.abort(lastEvent ? watch!.eventGapLate() : watch!.firstEventLate());
-      return;
-    }
-    // A reader that is slow to take the next event is not a silent upstream.
-    if (!reading && lastEvent) lastEvent = now;
-    arm(Math.max(due() - now, 50));
-  };
-  /** Infinity (a limit of 0: none) leaves no timer running. */
-  const arm = (ms: number) => {
-    timer = Number.isFinite(ms) ? setTimeout(check, ms) : null;
-    timer?.unref();
-  };
-  if (watch) arm(Math.max(watch.firstEventBy - Date.now(), 0));
-  const it = body[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      reading = true;
-      const next = await it.next();
-      reading = false;
-      if (next.done) break;
-      parser.feed(decoder.write(next.value));
-      if (sawEvent && watch) {
-        sawEvent = false;
-        if (!lastEvent) {
-          // The first event: from now on the (maybe shorter) gap between events is what is timed.
-          if (timer) clearTimeout(timer);
-          arm(watch.eventGapMs > 0 ? watch.eventGapMs : Infinity);
-        }
-        lastEvent = Date.now();
-      }
-      while (queue.length) yield queue.shift()!;
-    }
-  } catch (err) {
-    throw toUpstreamError(err, signal, watch?.place, true);
-  } finally {
-    if (timer) clearTimeout(timer);
-    reading = false;
-    await it.return?.();
-  }
-  parser.feed(decoder.end());
-  while (queue.length) yield queue.shift()!;
-}
-
-/** One SSE `data:` payload as a JSON object; anything else is the upstream's fault (`upstream_bad_response`). */
-export function parseJsonChunk<T>(data: string): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    throw new UpstreamError(`upstream sent a malformed stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UpstreamError(`upstream sent an unexpected stream chunk: ${data.slice(0, 200)}`, { code: 'upstream_bad_response' });
-  }
-  return parsed as T;
 }

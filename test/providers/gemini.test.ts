@@ -13,7 +13,7 @@ import { mapGeminiStream } from '../../src/providers/gemini/map-gemini-stream.js
 import { decodeThoughtSignature, encodeThoughtSignature } from '../../src/providers/gemini/thought-signature.js';
 import { flattenTools } from '../../src/providers/tool-mapping.js';
 import type { ModelEvent, Provider } from '../../src/providers/types.js';
-import type { SseMessage } from '../../src/providers/upstream-http.js';
+import type { SseMessage } from '../../src/providers/sse-messages.js';
 import { startFakeGemini } from '../fakes/fake-gemini.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { testProviderConfig } from '../helpers/provider-config.js';

@@ -8,7 +8,7 @@ import { createOpenAIChatProvider, OPENAI_CHAT_PARAMS } from '../../src/provider
 import { mapChatStream } from '../../src/providers/openai-chat/map-chat-stream.js';
 import { flattenTools } from '../../src/providers/tool-mapping.js';
 import type { ModelEvent, Provider } from '../../src/providers/types.js';
-import type { SseMessage } from '../../src/providers/upstream-http.js';
+import type { SseMessage } from '../../src/providers/sse-messages.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { testProviderConfig } from '../helpers/provider-config.js';

@@ -27,7 +27,7 @@
 import { UpstreamError } from '../../api/errors.js';
 import { customInputFromArguments, originOf, type FlattenedTools } from '../tool-mapping.js';
 import type { ModelEvent, Usage } from '../types.js';
-import type { SseMessage } from '../upstream-http.js';
+import type { SseMessage } from '../sse-messages.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-wire-types.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { encodeRedactedThinking, encodeThinking } from './thinking-state-encoding.js';

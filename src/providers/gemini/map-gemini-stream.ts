@@ -25,8 +25,8 @@
 import { UpstreamError } from '../../api/errors.js';
 import { customInputFromArguments, originOf, type FlattenedTools } from '../tool-mapping.js';
 import type { ModelEvent, Usage } from '../types.js';
-import type { SseMessage } from '../upstream-http.js';
-import { parseJsonChunk } from '../upstream-http.js';
+import type { SseMessage } from '../sse-messages.js';
+import { parseJsonChunk } from '../sse-messages.js';
 import { syntheticCallId } from './call-ids.js';
 import type { GeminiPart, GeminiResponseChunk, GeminiUsageWire } from './gemini-wire-types.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';

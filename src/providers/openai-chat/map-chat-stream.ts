@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { UpstreamError } from '../../api/errors.js';
 import { customInputFromArguments, originOf, type FlattenedTools, type ToolOrigin } from '../tool-mapping.js';
 import type { FinishReason, ModelEvent, Usage } from '../types.js';
-import type { SseMessage } from '../upstream-http.js';
-import { parseJsonChunk } from '../upstream-http.js';
+import type { SseMessage } from '../sse-messages.js';
+import { parseJsonChunk } from '../sse-messages.js';
 import type { ChatChunk, ChatChunkChoice, ChatCompletion, ChatToolCallDelta, ChatUsageWire } from './chat-wire-types.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
 

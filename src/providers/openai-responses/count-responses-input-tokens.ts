@@ -14,7 +14,8 @@
 import { UpstreamError } from '../../api/errors.js';
 import type { ProviderConfig } from '../../config/types.js';
 import type { ModelRequest } from '../types.js';
-import { toUpstreamError, type UpstreamClient } from '../upstream-http.js';
+import { type UpstreamClient } from '../upstream-http.js';
+import { toUpstreamError } from '../upstream-errors.js';
 import { buildResponsesRequest } from './build-responses-request.js';
 import { ENCRYPTED_UNVERIFIED } from './encrypted-content-errors.js';
 

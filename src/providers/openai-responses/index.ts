@@ -12,7 +12,8 @@
 import type { ProviderConfig } from '../../config/types.js';
 import type { UpstreamError } from '../../api/errors.js';
 import type { ModelEvent, ModelRequest, Provider } from '../types.js';
-import { JsonBody, UpstreamClient, toUpstreamError } from '../upstream-http.js';
+import { JsonBody, UpstreamClient } from '../upstream-http.js';
+import { toUpstreamError } from '../upstream-errors.js';
 import {
   responsesRequestBytes,
   clientAskedEncryptedReasoning,

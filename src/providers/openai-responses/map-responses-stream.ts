@@ -17,7 +17,7 @@
 import { UpstreamError } from '../../api/errors.js';
 import type { Item } from '../../api/items.js';
 import type { FinishReason, ModelEvent, Usage } from '../types.js';
-import { parseJsonChunk, type SseMessage } from '../upstream-http.js';
+import { parseJsonChunk, type SseMessage } from '../sse-messages.js';
 
 type Json = Record<string, unknown>;
 
