@@ -61,7 +61,7 @@ export async function startServer(
   const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
-  const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
+  const files = new FileService(new FileStore(raw, writer), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
   await files.init();
   const fetcher = new SafeFetcher(config.fetch);
   const idempotencyStore = new SqlIdempotencyStore(db);
