@@ -9,7 +9,7 @@ import { attachResponsesWebSocket } from './http/websocket/upgrade.js';
 import { Idempotency } from './http/idempotency.js';
 import { SqlIdempotencyStore } from './store/idempotency-store.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { ResponsesService } from './responses/responses-service.js';
+import { ResponsesService, type RunBackends } from './responses/responses-service.js';
 import { openSqlite } from './store/open-sqlite.js';
 import { SafeFetcher } from './content/safe-fetch.js';
 import { FileService } from './files/file-service.js';
@@ -44,11 +44,14 @@ const CLOSE_WAIT_MS = 2_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** `log`: where log lines go (tests pass silentLogger(), or a logger over a captured stream). */
+/**
+ * `log`: where log lines go (tests pass silentLogger(), or a logger over a captured stream). `backends`: the
+ * run backends (engine/run-backends.ts) in place of the in-process / SQLite defaults.
+ */
 export async function startServer(
   config: Config,
   log: Logger = createLogger(config.logLevel),
-  opts: { onSql?: (sql: string) => void } = {},
+  opts: { onSql?: (sql: string) => void; backends?: RunBackends } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
   // An in-memory database is this connection's alone: no other thread can write to it.
@@ -58,7 +61,7 @@ export async function startServer(
   const store = new ResponseStore(raw, writer);
   const registry = new ProviderRegistry(config);
   const auth = new Authenticator(config.apiKeys);
-  const files = new FileService(new FileStore(db), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
+  const files = new FileService(new FileStore(raw, writer), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
   await files.init();
   const fetcher = new SafeFetcher(config.fetch);
   const idempotencyStore = new SqlIdempotencyStore(db);
@@ -74,7 +77,7 @@ export async function startServer(
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
   const service = new ResponsesService(
     store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs },
-    { workers: config.backgroundWorkers }, conversations, context,
+    { workers: config.backgroundWorkers, ...opts.backends }, conversations, context,
   );
   // Background responses a previous process left queued run now; those it left running end failed.
   await service.recover();

@@ -1,15 +1,24 @@
 /**
- * The parts of running responses that a deployment of several processes would replace, behind small
- * interfaces, with the in-process implementation as the default:
+ * The parts of running responses that a deployment of several processes (several Switchboard processes on one
+ * PostgreSQL database) would replace, behind small interfaces, with the SQLite / in-process implementation as
+ * the default. The engine (ResponsesService, Run) reaches runs only through these:
  *
- * - RunQueue: where background runs wait for a worker (here: a worker pool in this process; with several
- *   processes, a table polled with `FOR UPDATE SKIP LOCKED`).
- * - LiveRuns: the runs executing here, to follow (replay from a sequence number, then the live events) and to
- *   cancel (here: a map; with several processes, Redis pub/sub or LISTEN/NOTIFY carry events and cancels to
- *   the process that runs it).
+ * - RunQueue: where background runs wait for a worker (here: a worker pool in this process; PostgreSQL: a
+ *   table polled with `FOR UPDATE SKIP LOCKED`).
+ * - LiveRuns: the runs executing here, to follow from a sequence number and then live (here: a map; Redis
+ *   pub/sub or LISTEN/NOTIFY would carry a run's events to followers in other processes).
+ * - EventLogStore: a finished run's persisted event log, for replay (here: the SQLite row, ResponseStore's
+ *   listEvents; PostgreSQL: the same row in its table).
+ * - RunCancellation: "stop run X for reason R" (here: a map of this process's runs; LISTEN/NOTIFY or Redis
+ *   would deliver the request to whichever process runs X).
+ * - ConversationLocks (conversations/conversation-lock.ts): one turn at a time per conversation (here: an
+ *   in-process queue; PostgreSQL: an advisory lock).
+ * - IdempotencyStore (store/idempotency-store.ts): idempotency records (here: SQLite; PostgreSQL: the same table).
  *
- * The event log of a finished run is the store's (ResponseStore.listEvents), and state is the store's rows.
+ * State itself (responses, items, conversations) is the store's rows.
  */
+import type { RequestContext } from '../store/request-context.js';
+import type { StoredResponse } from '../store/response-store.js';
 import type { Run, RunSubscriber } from './run.js';
 
 export interface RunQueue {
@@ -21,6 +30,26 @@ export interface RunQueue {
   close(): string[];
   readonly waiting: number;
   readonly running: number;
+}
+
+/** A stored response's persisted stream events, for a replay (`starting_after`). */
+export interface EventLogStore {
+  /** The events after `afterSeq` of `response` (read by the caller, tenant-scoped); none while it runs. */
+  read(ctx: RequestContext, response: StoredResponse, afterSeq: number): Promise<Record<string, unknown>[]>;
+}
+
+/** Why a run is asked to stop: a client's cancel (stored `cancelled`), or a DELETE of it (stored nowhere). */
+export type CancelReason = 'cancel' | 'deleted';
+
+/**
+ * "Stop run X for reason R", delivered to whichever process runs X. The process running a run registers a
+ * handler for it while it runs; anyone may request.
+ */
+export interface RunCancellation {
+  /** Asks the run's process to stop it; true when a run of that id was there to ask. */
+  request(id: string, reason: CancelReason): boolean | Promise<boolean>;
+  /** Handles requests for run `id` (in this process) until the returned function is called. */
+  onRequest(id: string, handler: (reason: CancelReason) => void): () => void;
 }
 
 export interface LiveRuns {
@@ -100,5 +129,24 @@ export class InProcessRuns implements LiveRuns {
     const run = this.runs.get(id);
     if (!run || !run.subscribe(startingAfter, sub)) return null;
     return { unsubscribe: () => run.unsubscribe(sub) };
+  }
+}
+
+/** Cancellation within this process: a request reaches the handler its run registered here. */
+export class InProcessCancellation implements RunCancellation {
+  private readonly handlers = new Map<string, (reason: CancelReason) => void>();
+
+  request(id: string, reason: CancelReason): boolean {
+    const handler = this.handlers.get(id);
+    if (!handler) return false;
+    handler(reason);
+    return true;
+  }
+
+  onRequest(id: string, handler: (reason: CancelReason) => void): () => void {
+    this.handlers.set(id, handler);
+    return () => {
+      if (this.handlers.get(id) === handler) this.handlers.delete(id);
+    };
   }
 }

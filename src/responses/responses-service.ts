@@ -10,7 +10,9 @@ import type { Item } from '../api/items.js';
 import { initialResponse, presentItem, presentResponse, type ResponseObject } from '../api/response-object.js';
 import type { ResponseBuilder } from '../engine/response-builder.js';
 import { Run, type RunHost, type RunResult, type RunSubscriber } from '../engine/run.js';
-import { InProcessRuns, WorkerPool, type LiveRuns, type RunQueue } from '../engine/run-backends.js';
+import {
+  InProcessCancellation, InProcessRuns, WorkerPool, type EventLogStore, type LiveRuns, type RunCancellation, type RunQueue,
+} from '../engine/run-backends.js';
 import { resolveContent } from '../content/resolve-content.js';
 import type { SafeFetcher } from '../content/safe-fetch.js';
 import { reasoningStateFor } from '../engine/reasoning-state.js';
@@ -71,6 +73,18 @@ interface RunSetup {
   /** conversations: the conversation this response is a turn of (its lock is held until the run settles). */
   conversation: ConversationTurn | null;
   context: PreparedContext; // [context]
+  /** Stops handling cancel requests for this run (it settled, or never started). */
+  unlisten(): void;
+}
+
+/** The backends a service runs on (engine/run-backends.ts); each defaults to this process and its SQLite store. */
+export interface RunBackends {
+  /** Background workers of the default queue. */
+  workers?: number;
+  queue?: RunQueue;
+  live?: LiveRuns;
+  eventLog?: EventLogStore;
+  cancellation?: RunCancellation;
 }
 
 export interface UpstreamOptions {
@@ -85,7 +99,11 @@ export class ResponsesService {
   private readonly runs = new RunRegistry();
   /** Background runs waiting for a worker, and those running here (to follow and to cancel). */
   private readonly queue: RunQueue;
-  private readonly live: LiveRuns = new InProcessRuns();
+  private readonly live: LiveRuns;
+  /** Finished runs' events, for a replay. */
+  private readonly eventLog: EventLogStore;
+  /** Cancels and DELETEs reach a run through this, wherever it runs. */
+  private readonly cancellation: RunCancellation;
 
   private readonly log: Logger;
 
@@ -94,13 +112,16 @@ export class ResponsesService {
     private readonly registry: ProviderRegistry,
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
-    background: { workers?: number; queue?: RunQueue } = {},
+    background: RunBackends = {},
     private readonly conversations?: ConversationService, // conversations
     // [context] compaction items, context_management and truncation (src/context/context-manager.ts)
     private readonly context = new ContextManager({ key: randomBytes(32), defaultWindow: DEFAULT_CONTEXT_WINDOW }),
   ) {
     this.log = upstream.log ?? silentLogger();
     this.queue = background.queue ?? new WorkerPool(background.workers ?? 8);
+    this.live = background.live ?? new InProcessRuns();
+    this.eventLog = background.eventLog ?? { read: (ctx, r, afterSeq) => store.listEvents(ctx, r, afterSeq) };
+    this.cancellation = background.cancellation ?? new InProcessCancellation();
   }
 
   /**
@@ -162,20 +183,25 @@ export class ResponsesService {
 
     const response = existing ?? initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (conversation && !existing) response.conversation = { id: conversation.id }; // conversations
-    const setup: RunSetup = { response, run: null!, routes, assembled, includeEncrypted, inputFor, store, conversation, context };
+    const setup: RunSetup = { response, run: null!, routes, assembled, includeEncrypted, inputFor, store, conversation, context, unlisten: () => {} };
     if (params.background) return this.queueBackground(ctx, params, setup, existing !== undefined);
 
     // The run's own cancellation: its client leaving, a DELETE of it, or the server shutting down.
     const control = new RunControl(signal);
     setup.run = control;
     this.runs.add(control);
+    // Only a DELETE stops a foreground run this way (a cancel of one is refused before it gets here).
+    setup.unlisten = this.cancellation.onRequest(response.id, (reason) => {
+      if (reason === 'deleted') control.stop('deleted');
+    });
     try {
-      if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, () => control.stop('deleted'));
+      if (store) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, this.deleteRequest(response.id));
       return await this.startRun(ctx, params, setup);
     } catch (err) {
       // Whatever ended it before it could run, the response leaves memory (finishResponse or not).
       this.store.release(response.id);
       this.runs.delete(control);
+      setup.unlisten();
       throw err;
     }
   }
@@ -248,6 +274,7 @@ export class ResponsesService {
       settled = true;
       self.store.release(response.id);
       self.runs.delete(control);
+      r.unlisten();
       r.conversation?.leave(); // conversations: after the final write, so the next turn sees this one's items
     };
     // Streamed: each event is serialized once, for the client and the stored log alike. Not streamed: nobody
@@ -296,14 +323,19 @@ export class ResponsesService {
       this.store.release(response.id);
       this.live.remove(run);
       this.runs.delete(control);
+      r.unlisten();
       r.conversation?.leave(); // conversations
     }), { events: true, includeEncrypted: r.includeEncrypted, maxToolCalls: params.max_tool_calls ?? null, providerKind: routes[0].provider.kind });
     run.queue();
-    const onDelete = () => {
-      control.stop('deleted');
-      // Still waiting: it ends now (stored nowhere) rather than when a worker takes it.
+    r.unlisten = this.cancellation.onRequest(response.id, (reason) => {
+      if (run.state === 'done') return;
+      // A cancel keeps the output so far (`cancelled`); a DELETE ends it stored nowhere.
+      if (reason === 'deleted') control.stop('deleted');
+      else control.cancel();
+      // Still waiting for a worker: it ends now rather than when a worker takes it.
       this.queue.take(response.id)?.();
-    };
+    });
+    const onDelete = this.deleteRequest(response.id);
     this.live.add(run);
     try {
       if (rowExists) await this.store.createResponse(ctx, response, params as unknown as Record<string, unknown>, onDelete, true);
@@ -311,6 +343,7 @@ export class ResponsesService {
     } catch (err) {
       this.store.release(response.id);
       this.live.remove(run);
+      r.unlisten();
       throw err; // (begin leaves the conversation)
     }
     // The create call's answer: the Response as queued (a free worker may take it before the answer leaves).
@@ -451,13 +484,9 @@ export class ResponsesService {
     if (!r.response.background) {
       throw new ApiError(400, 'Cannot cancel a synchronous response.', { param: null, code: 'invalid_request' });
     }
+    // A run of this process is waited for until it is stored `cancelled`.
     const run = this.live.get(id);
-    if (run && run.state !== 'done') {
-      run.control.cancel();
-      // Still waiting for a worker: it ends now.
-      this.queue.take(id)?.();
-      await run.done();
-    }
+    if (await this.cancellation.request(id, 'cancel')) await run?.done();
     return this.retrieve(ctx, id, include);
   }
 
@@ -476,7 +505,7 @@ export class ResponsesService {
   }
 
   async events(ctx: RequestContext, id: string, startingAfter: number): Promise<Record<string, unknown>[]> {
-    return this.store.listEvents(ctx, await this.mustGet(ctx, id), startingAfter);
+    return this.eventLog.read(ctx, await this.mustGet(ctx, id), startingAfter);
   }
 
   /**
@@ -488,9 +517,18 @@ export class ResponsesService {
     const r = await this.mustGet(ctx, id);
     const following = this.live.follow(id, startingAfter, sub);
     if (following) return following;
-    for (const e of await this.store.listEvents(ctx, r, startingAfter)) sub.event(String(e.type), JSON.stringify(e));
+    for (const e of await this.eventLog.read(ctx, r, startingAfter)) sub.event(String(e.type), JSON.stringify(e));
     sub.end?.();
     return { unsubscribe() {} };
+  }
+
+  /** The store's onDelete for a running response: the DELETE goes to the run as a cancel request. */
+  private deleteRequest(id: string): () => void {
+    return () => {
+      Promise.resolve(this.cancellation.request(id, 'deleted')).catch((err) => {
+        this.log.warn({ response_id: id, err: err instanceof Error ? err.message : String(err) }, 'delete of a running response: stop request failed');
+      });
+    };
   }
 
   private async mustGet(ctx: RequestContext, id: string, withOutput = false): Promise<StoredResponse> {

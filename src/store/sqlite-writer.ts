@@ -6,12 +6,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
 import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
+import type { FileWriteOp, FileWriteResult } from '../files/file-writes.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
 
 export interface Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: FileWriteOp): Promise<FileWriteResult>;
   run(op: QueueOp | StatusOp): Promise<boolean>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
@@ -38,8 +40,9 @@ export class InThreadWriter implements Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: FileWriteOp): Promise<FileWriteResult>;
   run(op: QueueOp | StatusOp): Promise<boolean>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | boolean> {
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | boolean> {
     return this.commits.run(() => this.writes.apply(op));
   }
 

@@ -23,6 +23,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { commitJobs, TurnBatcher } from './group-commit.js';
 import type { Writer, WriterStatus } from './sqlite-writer.js';
 import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
+import type { FileWriteOp, FileWriteResult } from '../files/file-writes.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
 
@@ -84,8 +85,9 @@ export class ThreadWriter implements Writer {
   run(op: FinishOp): Promise<FinishResult>;
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
+  run(op: FileWriteOp): Promise<FileWriteResult>;
   run(op: QueueOp | StatusOp): Promise<boolean>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | boolean> {
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | boolean> {
     return new Promise((resolve, reject) => this.batches.push({ op, resolve, reject }));
   }
 

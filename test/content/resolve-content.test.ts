@@ -19,6 +19,7 @@ import { FileService } from '../../src/files/file-service.js';
 import { FileStore } from '../../src/files/file-store.js';
 import { filesMigrations } from '../../src/store/migrations-files.js';
 import { openSqlite } from '../../src/store/open-sqlite.js';
+import { InThreadWriter } from '../../src/store/sqlite-writer.js';
 import type { RequestContext } from '../../src/store/request-context.js';
 import { migrations, type Database } from '../../src/store/schema.js';
 
@@ -37,11 +38,12 @@ let pdfId: string;
 let octetPngId: string;
 
 before(async () => {
-  db = (await openSqlite(':memory:')).db;
+  const opened = await openSqlite(':memory:');
+  db = opened.db;
   const { error } = await new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations, ...filesMigrations }) } }).migrateToLatest();
   if (error) throw error;
   dir = await mkdtemp(join(tmpdir(), 'sb-resolve-'));
-  files = new FileService(new FileStore(db), { dir });
+  files = new FileService(new FileStore(opened.raw, new InThreadWriter(opened.raw)), { dir });
   await files.init();
   pngId = (await files.create(ctx, PNG, { filename: 'dot.png', contentType: 'image/png', purpose: 'vision' })).id;
   pdfId = (await files.create(ctx, PDF, { filename: 'report.pdf', contentType: 'application/pdf', purpose: 'user_data' })).id;

@@ -20,6 +20,8 @@ import { createRouter } from '../../src/http/router.js';
 import { sendError } from '../../src/http/send.js';
 import { filesMigrations } from '../../src/store/migrations-files.js';
 import { openSqlite } from '../../src/store/open-sqlite.js';
+import { InThreadWriter, type Writer } from '../../src/store/sqlite-writer.js';
+import type BetterSqlite3 from 'better-sqlite3';
 import { migrations, type Database } from '../../src/store/schema.js';
 
 interface FilesServer {
@@ -33,12 +35,13 @@ interface FilesServer {
 
 const route = createRouter(FILE_ROUTES);
 
-async function startFilesServer(opts: { maxUploadBytes?: number; store?: (db: Kysely<Database>) => FileStore } = {}): Promise<FilesServer> {
-  const db = (await openSqlite(':memory:')).db;
+async function startFilesServer(opts: { maxUploadBytes?: number; store?: (raw: BetterSqlite3.Database, writer: Writer) => FileStore } = {}): Promise<FilesServer> {
+  const { db, raw } = await openSqlite(':memory:');
   const { error } = await new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations, ...filesMigrations }) } }).migrateToLatest();
   if (error) throw error;
   const dir = await mkdtemp(join(tmpdir(), 'sb-files-'));
-  const files = new FileService(opts.store ? opts.store(db) : new FileStore(db), { dir, maxUploadBytes: opts.maxUploadBytes });
+  const writer = new InThreadWriter(raw);
+  const files = new FileService(opts.store ? opts.store(raw, writer) : new FileStore(raw, writer), { dir, maxUploadBytes: opts.maxUploadBytes });
   await files.init();
   const server: Server = createServer(async (req, res) => {
     try {
@@ -288,7 +291,7 @@ describe('a failing metadata insert', () => {
   let sb: FilesServer;
   before(async () => {
     sb = await startFilesServer({
-      store: (db) => new (class extends FileStore { override async insert(): Promise<void> { throw new Error('disk I/O error'); } })(db),
+      store: (raw, writer) => new (class extends FileStore { override async insert(): Promise<void> { throw new Error('disk I/O error'); } })(raw, writer),
     });
   });
   after(async () => { await sb.close(); });
