@@ -64,7 +64,7 @@ export async function startServer(
   const files = new FileService(new FileStore(raw, writer), { dir: config.files.dir, maxUploadBytes: config.files.maxUploadBytes });
   await files.init();
   const fetcher = new SafeFetcher(config.fetch);
-  const idempotencyStore = new SqlIdempotencyStore(db);
+  const idempotencyStore = new SqlIdempotencyStore(raw, writer);
   await idempotencyStore.releaseAbandoned();
   const idempotency = new Idempotency(idempotencyStore, { ...config.idempotency, log });
   // Expired records are already ignored; the sweep only reclaims their space.

@@ -1,14 +1,15 @@
 /**
  * Idempotency records (see http/idempotency.ts for what they mean on the wire). `IdempotencyStore` is the seam
- * a multi-process backend implements; `SqlIdempotencyStore` is the default: the row in SQLite through Kysely,
- * plus an in-process set of the keys this process is running, so concurrent requests with one key are told
+ * a multi-process backend implements; `SqlIdempotencyStore` is the default: the row in SQLite — read with a
+ * prepared statement, written as Writer ops (idempotency-writes.ts), the store's one access style — plus an in-process set of the keys this process is running, so concurrent requests with one key are told
  * apart without a round trip and without a race between two `claim`s in the same process.
  *
  * Every write is one statement (insert-or-take-over, one UPDATE to `done`, one DELETE), so a record is never
  * half-written: a reader sees no row, an `in_progress` row, or the whole answer.
  */
-import type { Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from './schema.js';
+import type { Writer } from './sqlite-writer.js';
 
 export interface RecordedAnswer {
   status: number;
@@ -42,7 +43,12 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   /** `tenant \n key` of the requests this process is running. */
   private readonly running = new Set<string>();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly get: BetterSqlite3.Statement;
+
+  /** Reads run on `db` (the main thread's connection); every write goes through `writer`. */
+  constructor(db: BetterSqlite3.Database, private readonly writer: Writer) {
+    this.get = db.prepare('SELECT * FROM idempotency_records WHERE tenant = ? AND key = ?');
+  }
 
   /**
    * At start-up of a single-process deployment no request can be running yet: an `in_progress` row was left by
@@ -50,25 +56,22 @@ export class SqlIdempotencyStore implements IdempotencyStore {
    * multi-process backend would instead give rows an owner and a lease.
    */
   async releaseAbandoned(): Promise<number> {
-    const r = await this.db.deleteFrom('idempotency_records').where('state', '=', 'in_progress').executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return (await this.writer.run({ op: 'idempotency.release_abandoned' })).changed;
   }
 
   async claim(tenant: string, key: string, now: number, expiresAt: number): Promise<ClaimResult> {
     const id = `${tenant}\n${key}`;
+    // A live record answers at once, with no write: a replay (or another process's request in progress) must
+    // not queue behind the writer, where concurrent retries of a finished key would read as "in use".
+    const live = this.get.get(tenant, key) as Row | undefined;
+    if (live && Number(live.expires_at) > now && !this.running.has(id)) return { claimed: false, record: toRecord(live) };
     // Checked and taken in the same synchronous step: two requests of this process cannot both pass.
     if (this.running.has(id)) return { claimed: false, record: { state: 'in_progress', createdAt: now, expiresAt } };
     this.running.add(id);
     try {
-      const fresh = { tenant, key, state: 'in_progress', request_hash: '', status: null, headers: null, body: null, body_bytes: null, created_at: now, expires_at: expiresAt };
-      // An expired row is taken over in the same statement; a live one is left alone (0 rows changed).
-      const r = await this.db.insertInto('idempotency_records').values(fresh)
-        .onConflict((oc) => oc.columns(['tenant', 'key']).doUpdateSet(fresh).where('idempotency_records.expires_at', '<=', now))
-        .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) return { claimed: true };
+      if ((await this.writer.run({ op: 'idempotency.claim', tenant, key, now, expiresAt })).changed > 0) return { claimed: true };
       this.running.delete(id);
-      const row = await this.db.selectFrom('idempotency_records').selectAll()
-        .where('tenant', '=', tenant).where('key', '=', key).executeTakeFirst();
+      const row = this.get.get(tenant, key) as Row | undefined;
       // Deleted between the two statements (released or swept): the key is free, but another claim decides.
       if (!row) return { claimed: false, record: { state: 'in_progress', createdAt: now, expiresAt } };
       return { claimed: false, record: toRecord(row) };
@@ -80,10 +83,10 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   async complete(tenant: string, key: string, requestHash: string, answer: RecordedAnswer): Promise<void> {
     try {
-      await this.db.updateTable('idempotency_records')
-        .set({ state: 'done', request_hash: requestHash, status: answer.status, headers: JSON.stringify(answer.headers), body: answer.body, body_bytes: answer.bodyBytes })
-        .where('tenant', '=', tenant).where('key', '=', key).where('state', '=', 'in_progress')
-        .execute();
+      await this.writer.run({
+        op: 'idempotency.complete', tenant, key, requestHash,
+        status: answer.status, headers: JSON.stringify(answer.headers), body: answer.body, bodyBytes: answer.bodyBytes,
+      });
     } finally {
       this.running.delete(`${tenant}\n${key}`);
     }
@@ -91,17 +94,14 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   async release(tenant: string, key: string): Promise<void> {
     try {
-      await this.db.deleteFrom('idempotency_records')
-        .where('tenant', '=', tenant).where('key', '=', key).where('state', '=', 'in_progress')
-        .execute();
+      await this.writer.run({ op: 'idempotency.release', tenant, key });
     } finally {
       this.running.delete(`${tenant}\n${key}`);
     }
   }
 
   async sweep(now: number): Promise<number> {
-    const r = await this.db.deleteFrom('idempotency_records').where('expires_at', '<=', now).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return (await this.writer.run({ op: 'idempotency.sweep', now })).changed;
   }
 }
 

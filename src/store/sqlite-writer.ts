@@ -6,6 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
 import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
+import type { IdempotencyWriteOp, IdempotencyWriteResult } from './idempotency-writes.js';
 import type { FileWriteOp, FileWriteResult } from '../files/file-writes.js';
 import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
 
@@ -14,6 +15,7 @@ export interface Writer {
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
   run(op: FileWriteOp): Promise<FileWriteResult>;
+  run(op: IdempotencyWriteOp): Promise<IdempotencyWriteResult>;
   run(op: QueueOp | StatusOp): Promise<boolean>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
@@ -41,8 +43,9 @@ export class InThreadWriter implements Writer {
   run(op: DeleteOp): Promise<DeleteResult>;
   run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
   run(op: FileWriteOp): Promise<FileWriteResult>;
+  run(op: IdempotencyWriteOp): Promise<IdempotencyWriteResult>;
   run(op: QueueOp | StatusOp): Promise<boolean>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | boolean> {
+  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | IdempotencyWriteResult | boolean> {
     return this.commits.run(() => this.writes.apply(op));
   }
 

@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../api/ids.js';
 import { ConversationWrites, isConversationOp, type ConversationWriteOp, type ConversationWriteResult } from '../conversations/conversation-writes.js';
 import { FileWrites, isFileOp, type FileWriteOp, type FileWriteResult } from '../files/file-writes.js';
+import { IdempotencyWrites, isIdempotencyOp, type IdempotencyWriteOp, type IdempotencyWriteResult } from './idempotency-writes.js';
 
 export interface FinishOp {
   op: 'finish';
@@ -35,7 +36,7 @@ export interface DeleteOp { op: 'delete'; tenant: string; id: string }
  */
 export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
 export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
-export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp;
+export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp;
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
 export interface DeleteResult { deleted: boolean; droppedThread: string | null }
@@ -44,10 +45,12 @@ export class SqliteWrites {
   private readonly q;
   private readonly conversations: ConversationWrites;
   private readonly files: FileWrites;
+  private readonly idempotency: IdempotencyWrites;
 
   constructor(db: BetterSqlite3.Database) {
     this.conversations = new ConversationWrites(db);
     this.files = new FileWrites(db);
+    this.idempotency = new IdempotencyWrites(db);
     this.q = {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
@@ -74,9 +77,10 @@ export class SqliteWrites {
   }
 
   /** Applies one write; runs inside the caller's transaction. */
-  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | boolean {
+  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | IdempotencyWriteResult | boolean {
     if (isConversationOp(op)) return this.conversations.apply(op);
     if (isFileOp(op)) return this.files.apply(op);
+    if (isIdempotencyOp(op)) return this.idempotency.apply(op);
     switch (op.op) {
       case 'finish': return this.finish(op);
       case 'delete': return this.delete(op);

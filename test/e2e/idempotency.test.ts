@@ -326,7 +326,7 @@ describe('racing retries', () => {
     // The 19 that do not run are answered while the gate still holds the one that does.
     await waitFor(() => done.length === 19);
     assert.equal(gate.calls, calls + 1);
-    assert.ok(done.every((a) => a.status === 409 && JSON.parse(a.text).error.code === 'idempotency_key_in_use'));
+    assert.ok(done.every((a) => a.status === 409 && JSON.parse(a.text).error.code === 'idempotency_key_in_use'), JSON.stringify(done.filter((a) => a.status !== 409)));
     gate.open();
     const all = await Promise.all(pending);
     const winner = all.filter((a) => a.status === 200);

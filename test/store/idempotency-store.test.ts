@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/store/open-sqlite.js';
 import { SqlIdempotencyStore } from '../../src/store/idempotency-store.js';
+import { InThreadWriter } from '../../src/store/sqlite-writer.js';
 
 const answer = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":"resp_1"}', bodyBytes: 15 };
 
@@ -17,7 +18,7 @@ async function openTwo() {
   const path = join(mkdtempSync(join(tmpdir(), 'sb-idem-')), 'db.sqlite');
   const one = await openSqlite(path);
   const two = await openSqlite(path);
-  return { one, two, a: new SqlIdempotencyStore(one.db), b: new SqlIdempotencyStore(two.db), close: async () => { await one.db.destroy(); await two.db.destroy(); } };
+  return { one, two, a: new SqlIdempotencyStore(one.raw, new InThreadWriter(one.raw)), b: new SqlIdempotencyStore(two.raw, new InThreadWriter(two.raw)), close: async () => { await one.db.destroy(); await two.db.destroy(); } };
 }
 
 test('one claim wins per key, within a process and across two stores on one database', async () => {
