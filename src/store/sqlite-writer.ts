@@ -5,18 +5,10 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
-import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
-import type { IdempotencyWriteOp, IdempotencyWriteResult } from './idempotency-writes.js';
-import type { FileWriteOp, FileWriteResult } from '../files/file-writes.js';
-import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
+import { SqliteWrites, type WriteOp, type WriteResult } from './sqlite-writes.js';
 
 export interface Writer {
-  run(op: FinishOp): Promise<FinishResult>;
-  run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
-  run(op: FileWriteOp): Promise<FileWriteResult>;
-  run(op: IdempotencyWriteOp): Promise<IdempotencyWriteResult>;
-  run(op: QueueOp | StatusOp): Promise<boolean>;
+  run<O extends WriteOp>(op: O): Promise<WriteResult<O>>;
   close(): Promise<void>;
   /** Where commits run and how many ran where (`GET /health`), so a lost writer thread shows. */
   status(): WriterStatus;
@@ -39,14 +31,9 @@ export class InThreadWriter implements Writer {
     this.commits = new GroupCommit(db);
   }
 
-  run(op: FinishOp): Promise<FinishResult>;
-  run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
-  run(op: FileWriteOp): Promise<FileWriteResult>;
-  run(op: IdempotencyWriteOp): Promise<IdempotencyWriteResult>;
-  run(op: QueueOp | StatusOp): Promise<boolean>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | IdempotencyWriteResult | boolean> {
-    return this.commits.run(() => this.writes.apply(op));
+  run<O extends WriteOp>(op: O): Promise<WriteResult<O>> {
+    // apply() answers the op's family's result (WriteResult maps each family to it).
+    return this.commits.run(() => this.writes.apply(op) as WriteResult<O>);
   }
 
   async close(): Promise<void> {}

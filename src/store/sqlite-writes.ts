@@ -37,6 +37,14 @@ export interface DeleteOp { op: 'delete'; tenant: string; id: string }
 export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
 export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
 export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp;
+/** What a write op answers, by its family: the one table a new family of writes adds a line to. */
+export type WriteResult<O extends WriteOp> =
+  O extends FinishOp ? FinishResult
+  : O extends DeleteOp ? DeleteResult
+  : O extends ConversationWriteOp ? ConversationWriteResult
+  : O extends FileWriteOp ? FileWriteResult
+  : O extends IdempotencyWriteOp ? IdempotencyWriteResult
+  : boolean; // QueueOp | StatusOp
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
 export interface DeleteResult { deleted: boolean; droppedThread: string | null }
@@ -77,7 +85,7 @@ export class SqliteWrites {
   }
 
   /** Applies one write; runs inside the caller's transaction. */
-  apply(op: WriteOp): FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | IdempotencyWriteResult | boolean {
+  apply(op: WriteOp): WriteResult<WriteOp> {
     if (isConversationOp(op)) return this.conversations.apply(op);
     if (isFileOp(op)) return this.files.apply(op);
     if (isIdempotencyOp(op)) return this.idempotency.apply(op);

@@ -22,10 +22,7 @@ import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { commitJobs, TurnBatcher } from './group-commit.js';
 import type { Writer, WriterStatus } from './sqlite-writer.js';
-import type { ConversationWriteOp, ConversationWriteResult } from '../conversations/conversation-writes.js';
-import type { IdempotencyWriteOp, IdempotencyWriteResult } from './idempotency-writes.js';
-import type { FileWriteOp, FileWriteResult } from '../files/file-writes.js';
-import { SqliteWrites, type DeleteOp, type DeleteResult, type FinishOp, type FinishResult, type QueueOp, type StatusOp, type WriteOp } from './sqlite-writes.js';
+import { SqliteWrites, type WriteOp, type WriteResult } from './sqlite-writes.js';
 import type { ThreadReply } from './writer-thread.js';
 
 interface Job { op: WriteOp; resolve: (v: any) => void; reject: (e: unknown) => void }
@@ -83,13 +80,7 @@ export class ThreadWriter implements Writer {
     this.worker.on('exit', (code) => stop(`the writer thread exited (code ${code})`));
   }
 
-  run(op: FinishOp): Promise<FinishResult>;
-  run(op: DeleteOp): Promise<DeleteResult>;
-  run(op: ConversationWriteOp): Promise<ConversationWriteResult>;
-  run(op: FileWriteOp): Promise<FileWriteResult>;
-  run(op: IdempotencyWriteOp): Promise<IdempotencyWriteResult>;
-  run(op: QueueOp | StatusOp): Promise<boolean>;
-  run(op: WriteOp): Promise<FinishResult | DeleteResult | ConversationWriteResult | FileWriteResult | IdempotencyWriteResult | boolean> {
+  run<O extends WriteOp>(op: O): Promise<WriteResult<O>> {
     return new Promise((resolve, reject) => this.batches.push({ op, resolve, reject }));
   }
 
