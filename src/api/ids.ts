@@ -22,7 +22,9 @@ function randomHex(): string {
   return hex;
 }
 
-export type IdPrefix = 'resp' | 'cmp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr';
+export type IdPrefix = 'resp' | 'cmp' | 'msg' | 'fc' | 'fco' | 'rs' | 'ctc' | 'call' | 'conv' | 'file' | 'item' | 'req' | 'thr'
+  // server-side tools' items (tools/kits)
+  | 'ws' | 'fs' | 'ci' | 'mcp' | 'mcpl' | 'mcpr';
 
 // The time part is formatted once per millisecond, not once per id.
 let lastMs = -1;

@@ -121,11 +121,19 @@ function echoFormat(format: TextFormat | undefined): Record<string, unknown> {
 
 /** What a client sees: reasoning `encrypted_content` only when it asked for it with `include`. */
 export function presentResponse(r: ResponseObject, includeEncrypted: boolean): ResponseObject {
-  if (includeEncrypted || !r.output.some((i) => i.type === 'reasoning' && i.encrypted_content != null)) return r;
-  return { ...r, output: r.output.map((i) => presentItem(i, false)) };
+  if (!r.output.some((i) => presentItem(i, includeEncrypted) !== i)) return r;
+  return { ...r, output: r.output.map((i) => presentItem(i, includeEncrypted)) };
 }
 
+/**
+ * An item as a client sees it: reasoning `encrypted_content` only when asked for, and never what a server-side
+ * tool told the model (kept on stored items for later turns: tools/types.ts MODEL_OUTPUT_KEY).
+ */
 export function presentItem(item: Item, includeEncrypted: boolean): Item {
+  if (item._switchboard_model_output !== undefined) {
+    const { _switchboard_model_output: _kept, ...rest } = item;
+    return rest as Item;
+  }
   if (includeEncrypted || item.type !== 'reasoning' || item.encrypted_content == null) return item;
   const { encrypted_content: _hidden, ...rest } = item;
   return rest as Item;

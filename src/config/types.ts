@@ -40,6 +40,11 @@ export interface ProviderConfig {
   contextWindows?: Record<string, number>;
   /** This provider's window for a model neither `contextWindows` nor the built-in table knows. */
   defaultContextWindow?: number;
+  /**
+   * Who runs hosted tools (web_search, file_search, mcp, code_interpreter) for a vendor that can run them itself
+   * (the openai kind): `vendor` (default) or `switchboard` (Switchboard's own, as for every other kind).
+   */
+  serverTools?: 'vendor' | 'switchboard';
 }
 
 export interface RetryPolicy {

@@ -219,6 +219,31 @@ export class ResponseBuilder {
     return this.response.output.slice(this.holdMark?.outputLength ?? 0);
   }
 
+  /**
+   * Between two model turns of one response (the agent loop): the turn's message or reasoning item closes, its
+   * usage is added to the response's, and the next turn's finish reason starts unset. Hosted items it started
+   * stay open: their calls run now.
+   */
+  nextTurn(): void {
+    this.closeCurrent('completed');
+    if (this.usage) this.priorUsage = addUsage(this.priorUsage, this.usage);
+    this.usage = null;
+    this.finishReason = null;
+  }
+
+  /** Annotations a finished output_text part gets (citations of what the response's tools returned). */
+  setAnnotator(annotate: ((text: string) => Record<string, unknown>[]) | null): void {
+    this.annotator = annotate;
+  }
+
+  private annotator: ((text: string) => Record<string, unknown>[]) | null = null;
+
+  /** Ends the response `incomplete` for a reason of Switchboard's own (the agent loop's turn cap). */
+  stopIncomplete(reason: string): ResponseObject {
+    this.closeAll('completed');
+    return this.terminate('incomplete', 'response.incomplete', { incomplete_details: { reason } });
+  }
+
   /** Closes every open item and emits the terminal event derived from the finish reason. */
   finish(): ResponseObject {
     const incomplete = this.isIncomplete();
@@ -291,6 +316,12 @@ export class ResponseBuilder {
     const contentIndex = m.item.content.length - 1;
     const base = { item_id: m.item.id, output_index: m.index, content_index: contentIndex };
     let part;
+    if (p.type === 'output_text' && this.annotator && p.text) {
+      for (const annotation of this.annotator(p.text)) {
+        p.annotations.push(annotation);
+        this.emit('response.output_text.annotation.added', { ...base, annotation_index: p.annotations.length - 1, annotation });
+      }
+    }
     if (p.type === 'output_text') {
       part = { type: 'output_text', annotations: p.annotations.slice(), logprobs: [], text: p.text };
       this.emit('response.output_text.done', { ...base, text: p.text, logprobs: [] });
@@ -365,12 +396,26 @@ export class ResponseBuilder {
 
   // ---- tool calls -------------------------------------------------------------------------------------------
 
+  /**
+   * Counts one tool call (client- or server-side) against `max_tool_calls`: false when the budget is spent and
+   * the call must be ignored, as OpenAI documents.
+   */
+  takeToolCall(): boolean {
+    if (this.options.maxToolCalls !== null && this.toolCallCount >= this.options.maxToolCalls) return false;
+    this.toolCallCount++;
+    return true;
+  }
+
+  /** Whether another tool call would still be taken. */
+  get toolCallsLeft(): boolean {
+    return this.options.maxToolCalls === null || this.toolCallCount < this.options.maxToolCalls;
+  }
+
   private startCall(callId: string, name: string, custom: boolean, upstreamId?: string, namespace?: string) {
-    if (this.options.maxToolCalls !== null && this.toolCallCount >= this.options.maxToolCalls) {
+    if (!this.takeToolCall()) {
       this.ignoredCalls.add(callId);
       return;
     }
-    this.toolCallCount++;
     this.closeCurrent('completed');
     const item: FunctionCallItem | OtherItem = custom
       ? { id: upstreamId ?? newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name, input: '' }

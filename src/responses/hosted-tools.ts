@@ -1,7 +1,9 @@
 /**
  * Hosted tools (`web_search`, `file_search`, `mcp`, `code_interpreter`, `image_generation`, `local_shell`…: any
  * tool type other than function / namespace / custom) run where they are hosted, not in the client. OpenAI runs
- * them for the `openai` kind; function-calling vendors cannot, and Switchboard runs none itself yet.
+ * them for the `openai` kind; function-calling vendors cannot, so Switchboard runs those it has a service for
+ * (tools/server-tools.ts: web search, file search, MCP, code interpreter — each when configured), for every
+ * kind, and for the `openai` kind too when its provider is configured `server_tools: switchboard`.
  *
  * Offering a tool is not asking for it: Codex offers `web_search` on every request, and refusing the request for
  * it made Codex unusable on every other vendor. So a hosted tool the client merely offers, that the provider
@@ -14,11 +16,7 @@ import { ApiError } from '../api/errors.js';
 import type { CreateParams, Tool } from '../api/create-params.js';
 import type { Provider } from '../providers/types.js';
 
-/**
- * Hosted tool types Switchboard runs itself, for every provider. Empty for now; a type added here is no longer
- * left out (the engine must then run its calls).
- */
-export const SERVER_RUN_TOOL_TYPES: ReadonlySet<string> = new Set<string>();
+const NONE: ReadonlySet<string> = new Set<string>();
 
 /** Tool-choice object types that name client-side tools, not a hosted one. */
 const CLIENT_CHOICE_TYPES = new Set(['function', 'custom', 'allowed_tools']);
@@ -29,12 +27,24 @@ export interface OfferedTools {
   omitted: string[];
   /** `tool_choice` when it was dropped (drop_unsupported) because it forced a tool that was left out. */
   dropped: string[];
+  /** Offered hosted tool types Switchboard runs for this provider (the agent loop's tools). */
+  serverRun: ReadonlySet<string>;
 }
 
-export function leaveOutUnrunnableTools(params: CreateParams, provider: Provider, dropUnsupported: boolean): OfferedTools {
+/**
+ * `switchboardRuns`: the hosted types Switchboard has a service for; `preferSwitchboard`: a provider whose
+ * vendor runs hosted tools itself (the openai kind) leaves those to Switchboard instead.
+ */
+export function leaveOutUnrunnableTools(
+  params: CreateParams, provider: Provider, dropUnsupported: boolean, switchboardRuns: ReadonlySet<string> = NONE, preferSwitchboard = false,
+): OfferedTools {
   const hostedBy = provider.supportedToolTypes;
-  if (!hostedBy) return { params, omitted: [], dropped: [] }; // the vendor runs every type itself
-  const runnable = (type: string) => hostedBy.has(type) || SERVER_RUN_TOOL_TYPES.has(type);
+  if (!hostedBy) {
+    // The vendor runs every type itself, unless the operator prefers Switchboard's own tools.
+    if (!preferSwitchboard || !params.tools?.length) return { params, omitted: [], dropped: [], serverRun: NONE };
+    return { params, omitted: [], dropped: [], serverRun: offeredOf(params.tools, switchboardRuns) };
+  }
+  const runnable = (type: string) => hostedBy.has(type) || switchboardRuns.has(type);
 
   const offered: Tool[] = params.tools ?? [];
   const kept = offered.filter((t) => runnable(t.type));
@@ -51,7 +61,13 @@ export function leaveOutUnrunnableTools(params: CreateParams, provider: Provider
     out = { ...out, tool_choice: null };
     dropped.push('tool_choice');
   }
-  return { params: out, omitted, dropped };
+  const serverRun = switchboardRuns.size ? offeredOf(kept.filter((t) => !hostedBy.has(t.type)), switchboardRuns) : NONE;
+  return { params: out, omitted, dropped, serverRun };
+}
+
+function offeredOf(tools: Tool[], types: ReadonlySet<string>): ReadonlySet<string> {
+  const found = tools.filter((t) => types.has(t.type)).map((t) => t.type);
+  return found.length ? new Set(found) : NONE;
 }
 
 /** How the choice forces a tool that cannot run here (for the message), or null when it does not. */

@@ -54,7 +54,9 @@ export function checkParamSupport(
   params: CreateParams,
   provider: Provider,
   dropUnsupported: boolean,
-): { params: CreateParams; dropped: string[]; omitted: string[] } {
+  /** Hosted tool types Switchboard runs (tools/server-tools.ts), and whether this provider prefers them to its vendor's. */
+  serverTools: { types: ReadonlySet<string>; preferSwitchboard: boolean } = { types: new Set(), preferSwitchboard: false },
+): { params: CreateParams; dropped: string[]; omitted: string[]; serverRun: ReadonlySet<string> } {
   const dropped: string[] = [];
   let out = params;
   for (const [key, value] of Object.entries(params)) {
@@ -72,6 +74,6 @@ export function checkParamSupport(
       param: key, code: 'unsupported_parameter',
     });
   }
-  const offered = leaveOutUnrunnableTools(out, provider, dropUnsupported);
-  return { params: offered.params, dropped: [...dropped, ...offered.dropped], omitted: offered.omitted };
+  const offered = leaveOutUnrunnableTools(out, provider, dropUnsupported, serverTools.types, serverTools.preferSwitchboard);
+  return { params: offered.params, dropped: [...dropped, ...offered.dropped], omitted: offered.omitted, serverRun: offered.serverRun };
 }

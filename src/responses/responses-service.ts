@@ -32,6 +32,11 @@ import { checkNotAConversationTurn, type ConversationService, type ConversationT
 import { randomBytes } from 'node:crypto'; // [context]
 import { ContextManager, leadWith, type PreparedContext } from '../context/context-manager.js'; // [context]
 import { DEFAULT_CONTEXT_WINDOW } from '../config/types.js'; // [context]
+import { ServerTools, withToolFunctions } from '../tools/server-tools.js';
+import type { ToolSession } from '../tools/tool-session.js';
+import { modelView } from '../tools/model-view.js';
+import { redactTools } from '../tools/redact.js';
+import type { ModelEvent } from '../providers/types.js';
 
 /** A background run is not stopped by its client leaving: it has a signal that never fires. */
 const NEVER: CancelSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
@@ -73,6 +78,8 @@ interface RunSetup {
   /** conversations: the conversation this response is a turn of (its lock is held until the run settles). */
   conversation: ConversationTurn | null;
   context: PreparedContext; // [context]
+  /** The response's server-side tools (the agent loop), when it has any. */
+  tools: ToolSession | null;
   /** Stops handling cancel requests for this run (it settled, or never started). */
   unlisten(): void;
 }
@@ -116,6 +123,8 @@ export class ResponsesService {
     private readonly conversations?: ConversationService, // conversations
     // [context] compaction items, context_management and truncation (src/context/context-manager.ts)
     private readonly context = new ContextManager({ key: randomBytes(32), defaultWindow: DEFAULT_CONTEXT_WINDOW }),
+    /** The hosted tools Switchboard runs itself (web search, file search, MCP, code interpreter), as configured. */
+    private readonly tools = new ServerTools(),
   ) {
     this.log = upstream.log ?? silentLogger();
     this.queue = background.queue ?? new WorkerPool(background.workers ?? 8);
@@ -181,9 +190,17 @@ export class ResponsesService {
     };
     await inputFor(routes[0]);
 
+    // Server-side tools: checked (400s) and prepared — MCP lists, approved MCP calls — before anything is stored.
+    const tools = await this.prepareTools(ctx, params, routes, assembled.history, assembled.input, signal);
+
     const response = existing ?? initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (conversation && !existing) response.conversation = { id: conversation.id }; // conversations
-    const setup: RunSetup = { response, run: null!, routes, assembled, includeEncrypted, inputFor, store, conversation, context, unlisten: () => {} };
+    // MCP headers and authorization are used, never echoed or stored in clear.
+    if (!existing && params.tools?.some((t) => t.type === 'mcp')) {
+      response.tools = redactTools(response.tools as unknown as Record<string, unknown>[]) as unknown as ResponseObject['tools'];
+      params = { ...params, tools: response.tools as CreateParams['tools'] };
+    }
+    const setup: RunSetup = { response, run: null!, routes, assembled, includeEncrypted, inputFor, store, conversation, context, tools, unlisten: () => {} };
     if (params.background) return this.queueBackground(ctx, params, setup, existing !== undefined);
 
     // The run's own cancellation: its client leaving, a DELETE of it, or the server shutting down.
@@ -206,15 +223,45 @@ export class ResponsesService {
     }
   }
 
-  /** The model request for `route`, with `extra` items after the input (a structured-output repair). */
+  /**
+   * The hosted tools Switchboard runs for this request's routes: their entries checked (400 before anything is
+   * stored) and the response's session prepared; each such route's model then sees them as functions.
+   */
+  private async prepareTools(
+    ctx: RequestContext, params: CreateParams, routes: PreparedRoute[], history: Item[], input: Item[], signal: CancelSignal,
+  ): Promise<ToolSession | null> {
+    if (!params.tools?.length) return null;
+    const runTypes = new Set<string>();
+    for (const route of routes) for (const t of route.serverRun) runTypes.add(t);
+    if (!runTypes.size) return null;
+    await this.tools.check(ctx, params, runTypes);
+    const session = await this.tools.prepare(ctx, params, runTypes, history, input, signal);
+    if (!session) return null;
+    for (const route of routes) {
+      if (!route.serverRun.size) continue;
+      const plain = route.params;
+      route.params = withToolFunctions(plain, route.serverRun, session);
+      route.noToolParams = withToolFunctions(plain, route.serverRun, session, true);
+    }
+    return session;
+  }
+
+  /**
+   * The model request for `route`, with `extra` items after the input (the agent loop's output so far, a
+   * structured-output repair); `noTools`: the model must answer without tools (max_tool_calls spent).
+   */
   private requestBuilder(params: CreateParams, r: RunSetup) {
-    return async (route: PreparedRoute, extra: Item[] = [], attemptSignal: CancelSignal = r.run): Promise<ModelRequest> => {
+    const first = r.tools ? leadingItems(r.tools.leading) : [];
+    return async (route: PreparedRoute, extra: Item[] = first, attemptSignal: CancelSignal = r.run, noTools = false): Promise<ModelRequest> => {
       const input = await r.inputFor(route);
+      let items = extra.length ? [...input, ...extra] : input;
+      // A function-calling model sees hosted-tool items as the calls and results they were (tools/model-view.ts).
+      if (!vendorRunsTools(route)) items = modelView(items);
       return {
         model: route.model,
         instructions: params.instructions ?? null,
-        input: reasoningStateFor(route.provider.kind, extra.length ? [...input, ...extra] : input),
-        params: route.params,
+        input: reasoningStateFor(route.provider.kind, items),
+        params: noTools ? route.noToolParams ?? { ...route.params, tool_choice: 'none' } : route.params,
         signal: attemptSignal,
       };
     };
@@ -239,7 +286,7 @@ export class ResponsesService {
 
     let started: Started;
     try {
-      started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), control, {
+      started = await startUpstream(routes, (rt, attemptSignal) => build(rt, undefined, attemptSignal), control, {
         deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId, // 0: none
       });
     } catch (err) {
@@ -266,6 +313,7 @@ export class ResponsesService {
     response.model = started.route.routed;
     // [context] an automatic compaction's item leads the output, as OpenAI puts it
     if (r.context.output.length) started = { ...started, events: leadWith(r.context.output, started.events) };
+    if (r.tools?.leading.length) started = { ...started, events: leadWithEvents(r.tools.leading, started.events) };
     const { route } = started;
     const self = this;
     let settled = false;
@@ -295,9 +343,10 @@ export class ResponsesService {
           const outcome = await runTurn(started.events, builder, {
             signal: control,
             format: route.params.text?.format,
-            restart: async (extra) => route.provider.stream(await build(route, extra)),
+            restart: async (extra, noTools) => route.provider.stream(await build(route, extra, control, noTools)),
             stopped: () => control.stopError(),
             ready: sub?.ready ? () => sub.ready!() : undefined,
+            tools: route.serverRun.size ? r.tools : null,
           });
           if (outcome.error && !(outcome.error instanceof RunStoppedError)) logTurnError(self.log, ctx, started, outcome.error);
           return outcome;
@@ -375,7 +424,7 @@ export class ResponsesService {
       if (control.aborted) return stopped();
       let started: Started;
       try {
-        started = await startUpstream(routes, (rt, attemptSignal) => build(rt, [], attemptSignal), control, {
+        started = await startUpstream(routes, (rt, attemptSignal) => build(rt, undefined, attemptSignal), control, {
           deadlineMs: this.upstream.upstreamDeadlineMs || undefined, log: this.log, requestId: ctx.requestId,
         });
       } catch (err) {
@@ -387,13 +436,15 @@ export class ResponsesService {
       }
       response.model = started.route.routed;
       if (r.context.output.length) started = { ...started, events: leadWith(r.context.output, started.events) }; // [context]
+      if (r.tools?.leading.length) started = { ...started, events: leadWithEvents(r.tools.leading, started.events) };
       builder.useProvider(started.route.provider.kind);
       const { route } = started;
       const outcome = await runTurn(started.events, builder, {
         signal: control,
         format: route.params.text?.format,
-        restart: async (extra) => route.provider.stream(await build(route, extra)),
+        restart: async (extra, noTools) => route.provider.stream(await build(route, extra, control, noTools)),
         stopped: () => control.stopError(),
+        tools: route.serverRun.size ? r.tools : null,
       });
       if (outcome.error && !(outcome.error instanceof RunStoppedError)) logTurnError(this.log, ctx, started, outcome.error);
       return outcome;
@@ -454,7 +505,9 @@ export class ResponsesService {
     let firstError: unknown = null;
     for (const route of this.registry.resolve(params.model)) {
       try {
-        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported);
+        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported, {
+          types: this.tools.types, preferSwitchboard: route.config.serverTools === 'switchboard',
+        });
         prepared.push({ ...route, ...checked });
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
@@ -536,6 +589,24 @@ export class ResponsesService {
     if (!r) throw responseNotFound(id);
     return r;
   }
+}
+
+/** Whether the route's vendor runs hosted tools itself (the openai kind, unless configured `server_tools: switchboard`). */
+function vendorRunsTools(route: PreparedRoute): boolean {
+  return route.provider.supportedToolTypes === undefined && route.config.serverTools !== 'switchboard';
+}
+
+/** Events done before the model's first turn lead its stream. */
+async function* leadWithEvents(lead: ModelEvent[], events: AsyncIterable<ModelEvent>): AsyncIterable<ModelEvent> {
+  yield* lead;
+  yield* events;
+}
+
+/** The finished items among events (what the model's first turn must see of the work done before it). */
+function leadingItems(events: ModelEvent[]): Item[] {
+  const out: Item[] = [];
+  for (const e of events) if (e.type === 'hosted-item-done' || e.type === 'item') out.push(e.item);
+  return out;
 }
 
 /** A run stopped before its model call: ended by the server (deleted, shutdown) or cancelled. */

@@ -21,6 +21,10 @@ export interface PreparedRoute extends Route {
   dropped: string[];
   /** Hosted tool types left out because neither the provider nor Switchboard runs them (hosted-tools.ts). */
   omitted: string[];
+  /** Offered hosted tool types Switchboard runs for this route (its model sees them as functions). */
+  serverRun: ReadonlySet<string>;
+  /** `params` with tool_choice none: the agent loop's last turn once max_tool_calls is spent. */
+  noToolParams?: CreateParams;
 }
 
 export interface Started {

@@ -102,8 +102,10 @@ function sameOutput(shown: Item[], items: Item[], includeEncrypted: boolean): bo
     const a = shown[i];
     const b = items[i];
     if (a === b) continue;
-    if (includeEncrypted || b.type !== 'reasoning' || b.encrypted_content == null) return false;
-    if (!sameExcept(a as Record<string, unknown>, b as Record<string, unknown>, 'encrypted_content')) return false;
+    // The keys presentItem hides: a tool's model output always, encrypted reasoning unless asked for.
+    const skip = b._switchboard_model_output !== undefined ? '_switchboard_model_output'
+      : !includeEncrypted && b.type === 'reasoning' && b.encrypted_content != null ? 'encrypted_content' : null;
+    if (!skip || !sameExcept(a as Record<string, unknown>, b as Record<string, unknown>, skip)) return false;
   }
   return true;
 }

@@ -28,7 +28,7 @@ function route(name: string, script: Attempt[], retry: RetryPolicy) {
     },
   };
   const config = { name, kind: 'openai-chat', retry } as ProviderConfig;
-  const r: PreparedRoute = { provider, config, model: 'm', routed: `${name}/m`, params: { model: `${name}/m` }, dropped: [], omitted: [] };
+  const r: PreparedRoute = { provider, config, model: 'm', routed: `${name}/m`, params: { model: `${name}/m` }, dropped: [], omitted: [], serverRun: new Set<string>() };
   return { r, state };
 }
 

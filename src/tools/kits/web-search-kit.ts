@@ -1,0 +1,107 @@
+/**
+ * `web_search` / `web_search_preview` run by Switchboard: the model is offered three functions (search, open a
+ * page, find in a page); each call becomes a `web_search_call` item with the matching `action`, its events
+ * (`in_progress` → `searching` → `completed`), and sources the answer can cite as `url_citation`s.
+ * `action.sources` is shown only with `include: ["web_search_call.action.sources"]`.
+ */
+import { newId } from '../../api/ids.js';
+import type { Item } from '../../api/items.js';
+import { WEB_FIND_FN, WEB_OPEN_PAGE_FN, WEB_SEARCH_FN } from '../function-names.js';
+import type { CallIO, CallOutcome, HostedCall, ToolKit } from '../types.js';
+import { parseArgs } from './kit-args.js';
+import type { WebSearch } from '../web-search/web-search.js';
+import { composeResults, contextBudget, type ContextSize } from '../web-search/compose.js';
+import { findInPage } from '../web-search/page-reader.js';
+
+export interface WebSearchEntry {
+  type: string;
+  filters?: { allowed_domains?: string[] | null } | null;
+  user_location?: Record<string, unknown> | null;
+  search_context_size?: ContextSize | null;
+}
+
+export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: ReadonlySet<string>): ToolKit {
+  const allowed = entry.filters?.allowed_domains ?? undefined;
+  const size = entry.search_context_size ?? undefined;
+  const showSources = include.has('web_search_call.action.sources');
+  const domains = allowed?.length ? ` Only these domains are searched: ${allowed.join(', ')}.` : '';
+  return {
+    type: entry.type,
+    functions: [
+      {
+        type: 'function', name: WEB_SEARCH_FN, strict: false,
+        description: `Search the web. Returns numbered results with excerpts; cite what you use as markdown links [title](url).${domains}`,
+        parameters: { type: 'object', properties: { query: { type: 'string', description: 'The search query.' } }, required: ['query'], additionalProperties: false },
+      },
+      {
+        type: 'function', name: WEB_OPEN_PAGE_FN, strict: false,
+        description: 'Open a web page (usually a search result) and read its text.',
+        parameters: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'], additionalProperties: false },
+      },
+      {
+        type: 'function', name: WEB_FIND_FN, strict: false,
+        description: 'Find a word or phrase in a web page; returns the passages around each match.',
+        parameters: { type: 'object', properties: { url: { type: 'string' }, pattern: { type: 'string' } }, required: ['url', 'pattern'], additionalProperties: false },
+      },
+    ],
+    call(name): HostedCall {
+      const id = newId('ws');
+      return {
+        early: false,
+        initial: (args) => ({ id, type: 'web_search_call', status: 'in_progress', action: actionOf(name, parseArgs(args)) }),
+        started: () => [{ name: 'web_search_call.in_progress' }],
+        run: (args, io) => runCall(name, parseArgs(args), io),
+      };
+    },
+  };
+
+  async function runCall(name: string, a: Record<string, unknown>, io: CallIO): Promise<CallOutcome> {
+    io.progress('web_search_call.searching');
+    const base = (action: Record<string, unknown>, status: string): Item => ({ type: 'web_search_call', status, action });
+    try {
+      if (name === WEB_SEARCH_FN) {
+        const query = String(a.query ?? '');
+        const hits = await search.search({
+          query, allowedDomains: allowed, userLocation: (entry.user_location ?? null) as never, maxResults: search.maxResults,
+        }, io.signal);
+        const pages = await search.readPages(hits, io.signal);
+        const composed = composeResults(query, hits, pages, size);
+        io.progress('web_search_call.completed');
+        return {
+          item: base({ type: 'search', query, ...(showSources ? { sources: composed.sources } : {}) }, 'completed'),
+          output: composed.text,
+          sources: composed.sources.map((s) => ({ kind: 'url' as const, url: s.url, title: s.title ?? s.url })),
+        };
+      }
+      const url = String(a.url ?? '');
+      const page = await search.openPage(url, io.signal);
+      const budget = contextBudget(size);
+      if (name === WEB_OPEN_PAGE_FN) {
+        io.progress('web_search_call.completed');
+        return {
+          item: base({ type: 'open_page', url }, 'completed'),
+          output: `${page.title} — ${page.url}\n\n${page.text.slice(0, budget.total)}\n\nCite this page as a markdown link [${page.title}](${page.url}).`,
+          sources: [{ kind: 'url', url: page.url, title: page.title || page.url }],
+        };
+      }
+      const pattern = String(a.pattern ?? '');
+      const matches = findInPage(page.text, pattern);
+      io.progress('web_search_call.completed');
+      return {
+        item: base({ type: 'find', url, pattern }, 'completed'),
+        output: matches.length ? matches.map((m, i) => `[${i + 1}] ${m}`).join('\n').slice(0, budget.total) : `'${pattern}' was not found on ${page.url}.`,
+        sources: [{ kind: 'url', url: page.url, title: page.title || page.url }],
+      };
+    } catch (err) {
+      if (io.signal.aborted) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      return { item: base(actionOf(name, a), 'failed'), output: `The web search failed: ${message}` };
+    }
+  }
+}
+
+function actionOf(name: string, a: Record<string, unknown>): Record<string, unknown> {
+  if (name === WEB_OPEN_PAGE_FN) return { type: 'open_page', url: String(a.url ?? '') };
+  if (name === WEB_FIND_FN) return { type: 'find', url: String(a.url ?? ''), pattern: String(a.pattern ?? '') };
+  return { type: 'search', query: String(a.query ?? '') };
+}
