@@ -173,7 +173,7 @@ function checkUrl(raw: string): URL {
 }
 
 /** Node's `lookup` contract for net/tls.connect, answered from the vetted list instead of DNS. */
-function pinnedLookup(addresses: LookupAddress[]) {
+export function pinnedLookup(addresses: LookupAddress[]) {
   return (_hostname: string, options: { family?: number | string; all?: boolean }, callback: (...args: any[]) => void) => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0);
     const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
@@ -186,7 +186,7 @@ function pinnedLookup(addresses: LookupAddress[]) {
   };
 }
 
-function systemResolve(hostname: string): Promise<LookupAddress[]> {
+export function systemResolve(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
@@ -218,7 +218,7 @@ function truncate(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-function bareHost(hostname: string): string {
+export function bareHost(hostname: string): string {
   const h = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return h.toLowerCase().replace(/\.$/, '');
 }
@@ -338,7 +338,7 @@ function parseCidr(cidr: string): Net {
 }
 
 /** The operator's exceptions: exact host names, `*.suffix` names, IPs and CIDRs. */
-class AllowList {
+export class AllowList {
   private readonly hosts = new Set<string>();
   private readonly suffixes: string[] = [];
   private readonly nets: Net[] = [];
