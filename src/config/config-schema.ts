@@ -82,7 +82,54 @@ export const providerSchema = section({
   }).optional(),
   context_windows: z.record(z.string(), integer(1), { error: 'expected a mapping of model ids to context windows (tokens)' }).prefault({}),
   default_context_window: integer(1).optional(),
+  server_tools: z.enum(['vendor', 'switchboard'], { error: 'one of vendor, switchboard' }).optional(),
 });
+
+const headerMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a header value (text)' }).transform(String), {
+  error: 'expected a mapping of header names to values',
+});
+
+/** The hosted tools Switchboard runs itself (tools/server-tools.ts). */
+const toolsSchema = section({
+  max_turns: integer(1, 1000).default(10),
+  web_search: section({
+    backend: z.enum(['searxng', 'brave', 'tavily'], { error: 'one of searxng, brave, tavily' }).optional(),
+    base_url: httpUrl.optional(),
+    api_key: z.string({ error: 'expected a string' }).optional(),
+    api_key_env: text('an environment variable name').optional(),
+    max_results: integer(1, 50).default(5),
+    fetch_pages: flag().default(true),
+    timeout_ms: integer(1).default(15_000),
+  }).prefault({}),
+  file_search: section({
+    enabled: flag().default(true),
+    ingest_concurrency: integer(1, 64).default(2),
+    embeddings: section({
+      base_url: httpUrl,
+      api_key: z.string({ error: 'expected a string' }).optional(),
+      api_key_env: text('an environment variable name').optional(),
+      model: text('a model id'),
+      dimensions: integer(1).optional(),
+    }).optional(),
+  }).prefault({}),
+  mcp: section({
+    enabled: flag().default(true),
+    allow_hosts: list(text('a hostname, *.suffix, IP or CIDR'), 'hostnames, *.suffix, IPs or CIDRs').default([]),
+    connect_timeout_ms: integer(1).default(10_000),
+    call_timeout_ms: integer(1).default(60_000),
+    connectors: z.record(z.string(), section({ url: httpUrl, headers: headerMap.prefault({}) }), {
+      error: 'expected a mapping of connector ids to {url, headers}',
+    }).prefault({}),
+  }).prefault({}),
+  code_interpreter: section({
+    enabled: flag().default(true),
+    timeout_ms: integer(100).default(30_000),
+    memory_limit_mb: integer(64).default(512),
+    max_output_kb: integer(1).default(64),
+    idle_minutes: integer(1).default(20),
+    max_live_containers: integer(1).default(16),
+  }).prefault({}),
+}).prefault({});
 
 export const configFileSchema = section({
   server: section({
@@ -117,6 +164,7 @@ export const configFileSchema = section({
     ttl_seconds: integer(1).default(86_400),
     max_recorded_mb: integer(1).default(16),
   }).prefault({}),
+  tools: toolsSchema,
   fetch: section({
     max_mb: integer(1).default(20),
     timeout_ms: integer(1).default(15_000),

@@ -5,9 +5,10 @@
  * setting (or variable) and what it expects. Vendor env names follow each vendor's SDK, so `OPENAI_API_KEY`
  * (+ `OPENAI_BASE_URL`) alone makes `openai/*` work with no file at all.
  */
+import type { ToolsConfig } from '../tools/tools-config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { configFileSchema, providerSchema, type ProviderFile } from './config-schema.js';
+import { configFileSchema, providerSchema, type ConfigFile, type ProviderFile } from './config-schema.js';
 import { ENV_SETTINGS, EnvValueError, VENDOR_ENV_PROVIDERS } from './env-settings.js';
 import { formatConfigIssues } from './format-config-issues.js';
 import type { LOG_LEVELS, ProviderConfig } from './types.js';
@@ -57,7 +58,11 @@ export interface Config {
   secretKey?: string;
   /** The context window for a model no provider setting and no built-in entry names, tokens. */
   defaultContextWindow: number;
+  /** The hosted tools Switchboard runs itself (tools/tools-config.ts). */
+  tools: ToolsConfig;
 }
+
+export type { ToolsConfig };
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -145,6 +150,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     upstreamDeadlineMs: f.server.upstream_deadline_ms,
     ...(f.server.secret_key !== undefined ? { secretKey: f.server.secret_key } : {}),
     defaultContextWindow: f.server.default_context_window,
+    tools: toolsConfig(f.tools, env),
     ...overrides,
   };
 }
@@ -166,6 +172,30 @@ function toProviderConfig(p: ProviderFile, apiKey: string): ProviderConfig {
     models: p.models,
     contextWindows: p.context_windows,
     ...(p.default_context_window !== undefined ? { defaultContextWindow: p.default_context_window } : {}),
+    ...(p.server_tools ? { serverTools: p.server_tools } : {}),
+  };
+}
+
+function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
+  const ws = t.web_search;
+  const emb = t.file_search.embeddings;
+  return {
+    maxTurns: t.max_turns,
+    webSearch: ws.backend ? {
+      backend: ws.backend, baseUrl: ws.base_url, apiKey: resolveSecret(ws, env, 'tools.web_search') ?? '',
+      maxResults: ws.max_results, fetchPages: ws.fetch_pages, timeoutMs: ws.timeout_ms,
+    } : null,
+    fileSearch: t.file_search.enabled ? {
+      ingestConcurrency: t.file_search.ingest_concurrency,
+      embeddings: emb ? { baseUrl: emb.base_url, apiKey: resolveSecret(emb, env, 'tools.file_search.embeddings') ?? '', model: emb.model, dimensions: emb.dimensions } : null,
+    } : null,
+    mcp: t.mcp.enabled ? {
+      allowHosts: t.mcp.allow_hosts, connectTimeoutMs: t.mcp.connect_timeout_ms, callTimeoutMs: t.mcp.call_timeout_ms, connectors: t.mcp.connectors,
+    } : null,
+    codeInterpreter: t.code_interpreter.enabled ? {
+      timeoutMs: t.code_interpreter.timeout_ms, memoryLimitMb: t.code_interpreter.memory_limit_mb, maxOutputBytes: t.code_interpreter.max_output_kb * 1024,
+      idleMinutes: t.code_interpreter.idle_minutes, maxLiveContainers: t.code_interpreter.max_live_containers,
+    } : null,
   };
 }
 

@@ -56,7 +56,7 @@ export function leaveOutUnrunnableTools(
   if (forced) {
     if (!dropUnsupported) {
       throw new ApiError(400, `tool_choice ${forced}, which provider '${provider.name}' (kind ${provider.kind}) cannot run ` +
-        'and Switchboard does not run itself.', { param: 'tool_choice', code: 'unsupported_parameter' });
+        `and Switchboard does not run here${configHint(params.tool_choice)}.`, { param: 'tool_choice', code: 'unsupported_parameter' });
     }
     out = { ...out, tool_choice: null };
     dropped.push('tool_choice');
@@ -88,6 +88,18 @@ function forcedUnrunnable(
   const entries = Array.isArray(c.tools) ? (c.tools as { type?: unknown }[]) : [];
   if (!entries.length || entries.some((e) => runnable(String(e.type)))) return null;
   return `requires one of the allowed tools (${quoted([...new Set(entries.map((e) => String(e.type)))])})`;
+}
+
+/** Where the configuration that would let Switchboard run the forced tool lives. */
+const CONFIG_OF: Record<string, string> = {
+  web_search: 'tools.web_search (a search backend)', web_search_2025_08_26: 'tools.web_search (a search backend)',
+  web_search_preview: 'tools.web_search (a search backend)', web_search_preview_2025_03_11: 'tools.web_search (a search backend)',
+  file_search: 'tools.file_search', mcp: 'tools.mcp', code_interpreter: 'tools.code_interpreter',
+};
+
+function configHint(choice: CreateParams['tool_choice']): string {
+  const type = choice && typeof choice === 'object' ? String((choice as Record<string, unknown>).type) : '';
+  return Object.hasOwn(CONFIG_OF, type) ? ` (it needs ${CONFIG_OF[type]} in the configuration)` : '';
 }
 
 function quoted(types: string[]): string {

@@ -17,7 +17,7 @@ import { fileSearchKit, type FileSearchEntry, type VectorSearch } from './kits/f
 import { codeInterpreterKit, type CodeContainers } from './kits/code-interpreter-kit.js';
 import { prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
 import type { WebSearch } from './web-search/web-search.js';
-import { checkMcpServerUrl, type McpConnector } from './mcp/mcp-client.js';
+import { checkMcpHeaders, checkMcpServerUrl, type McpConnector, type McpOptions } from './mcp/mcp-client.js';
 
 export const WEB_SEARCH_TYPES = ['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11'];
 
@@ -29,7 +29,7 @@ export interface ContainerSource extends CodeContainers {
 export interface ServerToolServices {
   webSearch?: WebSearch | null;
   vectorStores?: VectorSearch | null;
-  mcp?: McpConnector | null;
+  mcp?: { connector: McpConnector; options: McpOptions } | null;
   containers?: ContainerSource | null;
   /** Model turns one response may take (default 10). */
   maxTurns?: number;
@@ -64,13 +64,9 @@ export class ServerTools {
           }
         }
       } else if (t.type === 'mcp') {
+        checkMcpHeaders(t.headers, `tools[${i}].headers`);
         if (typeof t.server_url === 'string') {
-          try {
-            await checkMcpServerUrl(t.server_url, this.s.mcp!);
-          } catch (err) {
-            if (err instanceof ApiError) throw new ApiError(400, err.message, { param: `tools[${i}].server_url`, code: err.code ?? 'invalid_value' });
-            throw err;
-          }
+          await checkMcpServerUrl(t.server_url, this.s.mcp!.options, `tools[${i}].server_url`);
         } else if (typeof t.connector_id !== 'string') {
           throw new ApiError(400, "An mcp tool needs 'server_url' or 'connector_id'.", { param: `tools[${i}].server_url`, code: 'missing_required_parameter' });
         }
@@ -105,12 +101,12 @@ export class ServerTools {
       } else if (e.type === 'mcp') {
         const entry = e as unknown as McpEntry;
         mcpEntries.push(entry);
-        const prepared = await prepareMcpKit(entry, this.s.mcp!, before, abort);
+        const prepared = await prepareMcpKit(entry, this.s.mcp!.connector, before, abort);
         leading.push(...prepared.events);
         kits.push(prepared.kit);
       }
     }
-    if (mcpEntries.length) leading.push(...await resumeApproved(mcpEntries, this.s.mcp!, history, input, { ctx, signal: abort }));
+    if (mcpEntries.length) leading.push(...await resumeApproved(mcpEntries, this.s.mcp!.connector, history, input, { ctx, signal: abort }));
     const session = new ToolSession(kits, { ctx, maxTurns: this.s.maxTurns ?? DEFAULT_MAX_TURNS });
     session.leading.push(...leading);
     return session;

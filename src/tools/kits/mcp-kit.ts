@@ -86,7 +86,7 @@ function mcpKit(entry: McpEntry, connector: McpConnector, tools: McpToolInfo[]):
     functions,
     call(functionName): HostedCall {
       const tool = byFunction.get(functionName)!;
-      const approve = needsApproval(entry.require_approval, tool.name);
+      const approve = needsApproval(entry.require_approval, tool.name, tool.annotations ?? undefined);
       const id = newId('mcp');
       return {
         early: !approve,
