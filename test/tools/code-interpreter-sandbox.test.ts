@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PythonSandbox, imageTypeOf } from '../../src/tools/code-interpreter/sandbox.js';
@@ -145,6 +146,27 @@ describe('code interpreter sandbox (Pyodide in a child process)', () => {
     await assert.rejects(p, (e: Error) => e.name === 'AbortError');
     assert.equal((await sb.run('a', '"ok"')).logs, "'ok'\n");
     assert.ok(sb.live().length <= 2);
+  });
+
+  test('an interpreter whose server is killed outright (kill -9) mid-loop does not outlive it', async () => {
+    const sandboxUrl = new URL('../../src/tools/code-interpreter/sandbox.ts', import.meta.url).href;
+    const server = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const { PythonSandbox } = await import(${JSON.stringify(sandboxUrl)});
+      const sb = new PythonSandbox();
+      sb.run('x', 'print(1)').then(() => { console.log(sb.live()[0].pid); return sb.run('x', 'while True:\\n    pass'); });
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      server.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      server.once('exit', (code) => reject(new Error(`the server exited first (${code})`)));
+    });
+    assert.ok(pid > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const alive = (p: number) => { try { process.kill(p, 0); return true; } catch { return false; } };
+    assert.ok(alive(pid), 'the interpreter runs the loop');
+    server.kill('SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(pid), false, 'the orphaned interpreter was stopped by its watchdog');
   });
 
   test('image types by magic bytes', () => {

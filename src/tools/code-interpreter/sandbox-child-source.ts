@@ -53,6 +53,11 @@ const { constants: fsConstants } = await import('node:fs');
 const { constants: osConstants } = await import('node:os');
 const { createHash } = await import('node:crypto');
 const { pathToFileURL } = await import('node:url');
+// A server killed outright (kill -9, the OOM killer) cannot stop its interpreters, and one spinning in Python
+// never reads its IPC channel again: a watchdog thread ends this process once its parent is gone.
+const { Worker } = await import('node:worker_threads');
+new Worker('const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.kill(process.pid, "SIGKILL"); }, 1000);', { eval: true }).unref();
+proc.on('disconnect', () => proc.exit(0));
 // NODEFS's set-up asks process.binding('constants'), which the permission model refuses.
 proc.binding = (name) => {
   if (name === 'constants') return { fs: fsConstants, os: osConstants };

@@ -5,7 +5,7 @@
  * `resourceLimits` do not cover WebAssembly memory, which is where Python's heap lives, so a memory bomb in a
  * worker grows the server itself; and a worker shares the server's file-system rights. A child process is
  * started with Node's permission model (`--experimental-permission`: it may read the Pyodide directory and
- * nothing else, write nothing, start no process or worker) and `--disallow-code-generation-from-strings`,
+ * nothing else, write nothing, start no process) and `--disallow-code-generation-from-strings`,
  * gets an empty environment (no keys), and is killed from outside — for the wall clock, for resident memory
  * (read from /proc while a call runs), or when the caller aborts. It costs a process (~180 MB resident, ~2 s
  * to start) per live container; `maxLiveInterpreters` bounds that.
@@ -152,10 +152,13 @@ export class PythonSandbox {
   /** Per container: the tail of its queue of calls. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private closed = false;
+  /** On any exit of the server (an uncaught exception included) its interpreters go too. */
+  private readonly onExit = () => { for (const it of this.interpreters.values()) it.kill(); };
 
   constructor(opts: Partial<CodeInterpreterOptions> = {}) {
     this.opts = { ...DEFAULT_CODE_INTERPRETER_OPTIONS, ...opts };
     this.dir = pyodideDir();
+    process.on('exit', this.onExit);
   }
 
   /** Runs `code` in the container's interpreter (started on first use, or again after a kill). */
@@ -183,6 +186,7 @@ export class PythonSandbox {
 
   async close(): Promise<void> {
     this.closed = true;
+    process.off('exit', this.onExit);
     const exits = [...this.interpreters.values()].map((it) => new Promise<void>((resolve) => {
       if (it.child.exitCode !== null || it.child.signalCode !== null) return resolve();
       it.child.once('exit', () => resolve());
@@ -313,6 +317,8 @@ export class PythonSandbox {
       '--experimental-permission',
       `--allow-fs-read=${this.dir}`,
       '--disallow-code-generation-from-strings',
+      // For the orphan watchdog only (sandbox-child-source.ts); Python has no way to reach the Worker class.
+      '--allow-worker',
       `--max-old-space-size=${Math.max(64, Math.min(this.opts.memoryLimitMb, 4096))}`,
       '--no-warnings',
       '--input-type=module',
