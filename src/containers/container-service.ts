@@ -201,6 +201,8 @@ export class ContainerService {
       signal: opts.signal, timeoutMs: opts.timeoutMs, memoryLimitMb: MEMORY_MB[row.memory_limit as MemoryLimit], files: inputs,
     });
     const stored: ContainerFileObject[] = [];
+    // Deleted while the code ran: its files have nowhere to go.
+    if (!this.store.get(ctx.tenant, id)) return { logs: r.logs, images: r.images, files: stored, error: r.error, timedOut: r.timedOut };
     for (const f of r.files) stored.push(presentFile(await this.put(ctx, id, f.path, f.bytes, 'assistant', f.sha256)));
     await this.store.touch(ctx.tenant, id, Date.now());
     return { logs: r.logs, images: r.images, files: stored, error: r.error, timedOut: r.timedOut };

@@ -30,6 +30,7 @@ interface Rig {
   containers: ContainerService;
   sandbox: PythonSandbox;
   raw: import('better-sqlite3').Database;
+  writer: ThreadWriter;
   client(tenant?: string): OpenAI;
   close(): Promise<void>;
 }
@@ -63,7 +64,7 @@ async function startRig(opts: Partial<ContainerOptions> = {}): Promise<Rig> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    containers, sandbox, raw,
+    containers, sandbox, raw, writer,
     client: (tenant = 'default') => new OpenAI({ apiKey: 'sk-test', baseURL: `${url}/v1`, maxRetries: 0, defaultHeaders: { 'x-tenant': tenant } }),
     async close() {
       await containers.close();
@@ -238,6 +239,22 @@ describe('Containers API and the code interpreter service', () => {
     await rejects(client.containers.retrieve(c.id), 404);
     await rejects(client.containers.files.list(c.id), 404);
     assert.equal(rig.raw.prepare('SELECT count(*) FROM container_files WHERE container_id = ?').pluck().get(c.id), 0);
+  });
+
+  test('a container deleted while its code runs stores none of the files the code wrote', async () => {
+    const c = await client.containers.create({ name: 'gone-mid-run' });
+    await rig.containers.execute(ctx(), c.id, 'import time');
+    const run = rig.containers.execute(ctx(), c.id, 'import time\ntime.sleep(1.5)\nopen("/mnt/data/late.txt", "w").write("late")');
+    await new Promise((r) => setTimeout(r, 300));
+    await client.containers.delete(c.id);
+    const r = await run;
+    assert.equal(r.error?.type, 'InterpreterCrashed', 'deleting stops the interpreter mid-call');
+    assert.deepEqual(r.files, []);
+    assert.equal(rig.raw.prepare('SELECT count(*) FROM container_files WHERE container_id = ?').pluck().get(c.id), 0);
+  });
+
+  test('file bytes were committed on the writer thread too (they cross to it as Uint8Array)', () => {
+    assert.ok(rig.writer.status().commits.thread > 0, JSON.stringify(rig.writer.status()));
   });
 });
 
