@@ -24,6 +24,9 @@ import { ConversationStore } from './conversations/conversation-store.js';
 import { InProcessConversationLocks } from './conversations/conversation-lock.js';
 import { ContextManager } from './context/context-manager.js';
 import { loadSecretKey } from './context/secret-key.js';
+import { ContainerService } from './containers/container-service.js';
+import { ContainerStore } from './containers/container-store.js';
+import { PythonSandbox } from './tools/code-interpreter/sandbox.js';
 
 export interface RunningServer {
   server: Server;
@@ -73,6 +76,9 @@ export async function startServer(
     idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
   }, 600_000);
   sweep.unref();
+  // Code interpreter containers; the integrator passes `tools.code_interpreter` / `containers` settings here.
+  const containers = new ContainerService(new ContainerStore(raw, writer), files, new PythonSandbox());
+  containers.start();
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
   const service = new ResponsesService(
@@ -83,7 +89,7 @@ export async function startServer(
   await service.recover();
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, conversations, context, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, conversations, containers, context, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,
@@ -126,6 +132,7 @@ export async function startServer(
         clearTimeout(timer);
         server.closeAllConnections();
         await closed;
+        await containers.close();
         await writer.close();
         await db.destroy();
       })();

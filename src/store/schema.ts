@@ -13,6 +13,7 @@ import { filesMigrations } from './migrations-files.js';
 import { leanWritesMigrations } from './migrations-lean-writes.js';
 import { idempotencyMigrations, type IdempotencyRecordsTable } from './migrations-idempotency.js';
 import { conversationsMigrations, type ConversationItemsTable } from '../conversations/migrations-conversations.js';
+import { containersMigrations, type ContainerFilesTable, type ContainersTable } from '../containers/migrations-containers.js';
 
 export interface ResponsesTable {
   id: string;
@@ -71,6 +72,8 @@ export interface Database {
   /** Created by `0005_idempotency` (`0001_core`'s `idempotency_keys` is dropped there). */
   idempotency_records: IdempotencyRecordsTable;
   files: FilesTable;
+  containers: ContainersTable;
+  container_files: ContainerFilesTable;
 }
 
 export const migrations: Record<string, Migration> = {
@@ -147,4 +150,5 @@ export const migrations: Record<string, Migration> = {
   ...leanWritesMigrations,
   ...conversationsMigrations,
   ...idempotencyMigrations,
+  ...containersMigrations,
 };
