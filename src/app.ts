@@ -27,6 +27,8 @@ import { loadSecretKey } from './context/secret-key.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { PythonSandbox } from './tools/code-interpreter/sandbox.js';
+import { ServerTools } from './tools/server-tools.js';
+import { McpConnector } from './tools/mcp/mcp-client.js';
 
 export interface RunningServer {
   server: Server;
@@ -76,14 +78,23 @@ export async function startServer(
     idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
   }, 600_000);
   sweep.unref();
-  // Code interpreter containers; the integrator passes `tools.code_interpreter` / `containers` settings here.
-  const containers = new ContainerService(new ContainerStore(raw, writer), files, new PythonSandbox());
+  // Code interpreter containers (the Containers API is served even when the tool is turned off).
+  const ci = config.tools.codeInterpreter;
+  const containers = new ContainerService(new ContainerStore(raw, writer), files, new PythonSandbox(ci ? {
+    timeoutMs: ci.timeoutMs, memoryLimitMb: ci.memoryLimitMb, maxOutputBytes: ci.maxOutputBytes, maxFileBytes: ci.maxFileBytes,
+    maxLiveInterpreters: ci.maxLiveInterpreters,
+  } : {}), ci ? { idleMinutes: ci.idleMinutes, maxFileBytes: ci.maxUploadBytes } : {});
   containers.start();
+  const serverTools = new ServerTools({
+    maxTurns: config.tools.maxTurns,
+    containers: ci ? containers : null,
+    mcp: config.tools.mcp ? { connector: new McpConnector(config.tools.mcp), options: config.tools.mcp } : null,
+  });
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
   const service = new ResponsesService(
     store, registry, { files, fetcher }, { log, upstreamDeadlineMs: config.upstreamDeadlineMs },
-    { workers: config.backgroundWorkers, ...opts.backends }, conversations, context,
+    { workers: config.backgroundWorkers, ...opts.backends }, conversations, context, serverTools,
   );
   // Background responses a previous process left queued run now; those it left running end failed.
   await service.recover();

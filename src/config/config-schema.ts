@@ -124,10 +124,12 @@ const toolsSchema = section({
   code_interpreter: section({
     enabled: flag().default(true),
     timeout_ms: integer(100).default(30_000),
-    memory_limit_mb: integer(64).default(512),
-    max_output_kb: integer(1).default(64),
+    memory_limit_mb: integer(64).default(1024),
+    max_output_bytes: integer(1024).default(65_536),
+    max_file_mb: integer(1).default(32),
+    max_live_interpreters: integer(1).default(4),
     idle_minutes: integer(1).default(20),
-    max_live_containers: integer(1).default(16),
+    max_upload_mb: integer(1).default(100),
   }).prefault({}),
 }).prefault({});
 

@@ -193,8 +193,10 @@ function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
       allowHosts: t.mcp.allow_hosts, connectTimeoutMs: t.mcp.connect_timeout_ms, callTimeoutMs: t.mcp.call_timeout_ms, connectors: t.mcp.connectors,
     } : null,
     codeInterpreter: t.code_interpreter.enabled ? {
-      timeoutMs: t.code_interpreter.timeout_ms, memoryLimitMb: t.code_interpreter.memory_limit_mb, maxOutputBytes: t.code_interpreter.max_output_kb * 1024,
-      idleMinutes: t.code_interpreter.idle_minutes, maxLiveContainers: t.code_interpreter.max_live_containers,
+      timeoutMs: t.code_interpreter.timeout_ms, memoryLimitMb: t.code_interpreter.memory_limit_mb,
+      maxOutputBytes: t.code_interpreter.max_output_bytes, maxFileBytes: t.code_interpreter.max_file_mb * MiB,
+      maxLiveInterpreters: t.code_interpreter.max_live_interpreters, idleMinutes: t.code_interpreter.idle_minutes,
+      maxUploadBytes: t.code_interpreter.max_upload_mb * MiB,
     } : null,
   };
 }

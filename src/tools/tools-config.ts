@@ -29,10 +29,18 @@ export interface ToolsConfig {
   } | null;
   /** null: code_interpreter is not run here. */
   codeInterpreter: {
+    /** Wall clock per call. */
     timeoutMs: number;
+    /** Resident memory of one interpreter process; also the cap on a container's memory_limit. */
     memoryLimitMb: number;
     maxOutputBytes: number;
+    /** A file the code writes larger than this is not kept. */
+    maxFileBytes: number;
+    /** Interpreter processes alive at once. */
+    maxLiveInterpreters: number;
+    /** Idle minutes before a container expires when it does not say. */
     idleMinutes: number;
-    maxLiveContainers: number;
+    /** Largest file uploaded or copied into a container. */
+    maxUploadBytes: number;
   } | null;
 }
