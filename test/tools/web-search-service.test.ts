@@ -195,5 +195,6 @@ describe('open_page and find', () => {
     const ws = createWebSearch({ backend: 'searxng', base_url: fake.url }, new SafeFetcher({ timeoutMs: 5000 }))!;
     await fails(ws.openPage(`${fake.url}/apollo`), 'page_not_allowed', /loopback/);
     await fails(ws.find('not a url', 'x'), 'page_not_allowed', /not a valid absolute URL/);
+    await fails(ws.find(`${fake.url}/apollo`, '  '), 'search_invalid_query', /text to find is empty/);
   });
 });

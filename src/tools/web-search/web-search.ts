@@ -109,7 +109,7 @@ export class WebSearchService implements WebSearch {
   }
 
   async search(req: WebSearchRequest, signal?: CancelSignal): Promise<WebSearchResult> {
-    const query = req.query.trim();
+    const query = typeof req.query === 'string' ? req.query.trim() : '';
     if (!query) throw new WebSearchError('search_invalid_query', 'The search query is empty.');
     let hits: SearchHit[];
     try {
@@ -143,6 +143,7 @@ export class WebSearchService implements WebSearch {
   }
 
   async find(url: string, pattern: string, signal?: CancelSignal, opts: PageRequestOptions = {}): Promise<FindResult> {
+    if (typeof pattern !== 'string' || !pattern.trim()) throw new WebSearchError('search_invalid_query', 'The text to find is empty.');
     const page = await this.read(url, normalizeDomains(opts.allowedDomains), signal).catch((err: unknown) => {
       throw asWebSearchError(err, signal);
     });
