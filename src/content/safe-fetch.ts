@@ -10,6 +10,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
+import type { CancelSignal } from '../api/cancellation.js';
 import { ApiError } from '../api/errors.js';
 
 export interface SafeFetchOptions {
@@ -53,9 +54,13 @@ export class SafeFetcher {
     this.resolveHost = opts.resolve ?? systemResolve;
   }
 
-  async fetch(rawUrl: string): Promise<FetchedContent> {
+  /** `signal`: the caller's cancellation (a client gone, a web search's own deadline) ends the fetch at once. */
+  async fetch(rawUrl: string, signal?: CancelSignal): Promise<FetchedContent> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.timeoutMs);
+    const onCancel = () => ac.abort();
+    if (signal?.aborted) ac.abort();
+    else signal?.addEventListener('abort', onCancel, { once: true });
     try {
       let url = checkUrl(rawUrl);
       for (let hop = 0; ; hop++) {
@@ -75,11 +80,13 @@ export class SafeFetcher {
         return { ...got, url: url.href };
       }
     } catch (err) {
+      if (signal?.aborted) throw new ApiError(400, `Fetching ${rawUrl} was cancelled.`, { code: 'url_fetch_cancelled' });
       if (ac.signal.aborted) throw new ApiError(400, `Fetching ${rawUrl} took longer than ${this.timeoutMs} ms.`, { code: 'url_timeout' });
       if (err instanceof ApiError) throw err;
       throw fetchFailed(`${rawUrl}: ${describe(err)}`);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onCancel);
     }
   }
 
