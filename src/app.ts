@@ -29,6 +29,7 @@ import { ContainerStore } from './containers/container-store.js';
 import { PythonSandbox } from './tools/code-interpreter/sandbox.js';
 import { ServerTools } from './tools/server-tools.js';
 import { McpConnector } from './tools/mcp/mcp-client.js';
+import { createWebSearch } from './tools/web-search/index.js';
 
 export interface RunningServer {
   server: Server;
@@ -85,8 +86,14 @@ export async function startServer(
     maxLiveInterpreters: ci.maxLiveInterpreters,
   } : {}), ci ? { idleMinutes: ci.idleMinutes, maxFileBytes: ci.maxUploadBytes } : {});
   containers.start();
+  const ws = config.tools.webSearch;
   const serverTools = new ServerTools({
     maxTurns: config.tools.maxTurns,
+    // Pages a search reads pass the same outbound address policy as any fetched URL (fetch.allow_hosts).
+    webSearch: ws ? createWebSearch({
+      backend: ws.backend, base_url: ws.baseUrl, api_key: ws.apiKey || undefined, max_results: ws.maxResults,
+      fetch_pages: ws.fetchPages, timeout_ms: ws.timeoutMs, page_timeout_ms: ws.pageTimeoutMs,
+    }, new SafeFetcher({ ...config.fetch, maxBytes: ws.pageMaxBytes, timeoutMs: ws.pageTimeoutMs })) : null,
     containers: ci ? containers : null,
     mcp: config.tools.mcp ? { connector: new McpConnector(config.tools.mcp), options: config.tools.mcp } : null,
   });

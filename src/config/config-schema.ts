@@ -97,9 +97,11 @@ const toolsSchema = section({
     base_url: httpUrl.optional(),
     api_key: z.string({ error: 'expected a string' }).optional(),
     api_key_env: text('an environment variable name').optional(),
-    max_results: integer(1, 50).default(5),
+    max_results: integer(1, 20).default(5),
     fetch_pages: flag().default(true),
-    timeout_ms: integer(1).default(15_000),
+    timeout_ms: integer(1).default(10_000),
+    page_timeout_ms: integer(1).default(8_000),
+    page_max_mb: integer(1).default(5),
   }).prefault({}),
   file_search: section({
     enabled: flag().default(true),

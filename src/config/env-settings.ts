@@ -37,7 +37,7 @@ export const ENV_SETTINGS: readonly (readonly [name: string, path: string, read:
   ['SWITCHBOARD_IDEMPOTENCY_TTL_SECONDS', 'idempotency.ttl_seconds', asInteger],
   ['SWITCHBOARD_MAX_TOOL_TURNS', 'tools.max_turns', asInteger],
   ['SWITCHBOARD_WEB_SEARCH_BACKEND', 'tools.web_search.backend', asText],
-  ['SWITCHBOARD_WEB_SEARCH_URL', 'tools.web_search.base_url', asText],
+  ['SWITCHBOARD_WEB_SEARCH_BASE_URL', 'tools.web_search.base_url', asText],
   ['SWITCHBOARD_WEB_SEARCH_API_KEY', 'tools.web_search.api_key', asText],
   ['SWITCHBOARD_MCP_ALLOW_HOSTS', 'tools.mcp.allow_hosts', (raw) => raw.split(',').map((x) => x.trim()).filter(Boolean)],
   ['SWITCHBOARD_CODE_INTERPRETER', 'tools.code_interpreter.enabled', asBoolean],

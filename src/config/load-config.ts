@@ -183,7 +183,8 @@ function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
     maxTurns: t.max_turns,
     webSearch: ws.backend ? {
       backend: ws.backend, baseUrl: ws.base_url, apiKey: resolveSecret(ws, env, 'tools.web_search') ?? '',
-      maxResults: ws.max_results, fetchPages: ws.fetch_pages, timeoutMs: ws.timeout_ms,
+      maxResults: ws.max_results, fetchPages: ws.fetch_pages, timeoutMs: ws.timeout_ms, pageTimeoutMs: ws.page_timeout_ms,
+      pageMaxBytes: ws.page_max_mb * MiB,
     } : null,
     fileSearch: t.file_search.enabled ? {
       ingestConcurrency: t.file_search.ingest_concurrency,

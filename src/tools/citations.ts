@@ -4,11 +4,13 @@
  * calling model has no citation channel of its own, so the citations are found in the text. Indices are the
  * UTF-16 offsets JavaScript strings use, as OpenAI's annotations are.
  *
- * - url_citation: a markdown link `[title](url)` to a source (the whole link), or the source's bare URL.
+ * - url_citation: a markdown link `[title](url)` to a source (the whole link), or the source's bare URL
+ *   (matched by web-search/citations.ts: a trailing slash, fragment or host case do not matter).
  * - file_citation: a mention of a searched file's name (`index` = just after the mention).
  * - container_file_citation: a link or mention of a file the code wrote (`sandbox:/mnt/data/x`, its path or name).
  */
 import type { CitationSource } from './types.js';
+import { findCitations as findUrlCitations } from './web-search/citations.js';
 
 const MD_LINK = /\[([^\]\n]*)\]\(([^)\s]+)\)/g;
 
@@ -26,30 +28,22 @@ export function findCitations(text: string, sources: CitationSource[]): Record<s
     else if (!files.has(s.filename)) files.set(s.filename, s);
   }
 
+  // Web pages: markdown links and bare URLs of the sources (web-search/citations.ts matches URLs loosely).
+  for (const c of findUrlCitations(text, [...urls.values()])) {
+    if (overlaps(c.start_index, c.end_index)) continue;
+    found.push({ start: c.start_index, annotation: { type: 'url_citation', url: c.url, title: c.title, start_index: c.start_index, end_index: c.end_index } });
+    taken.push([c.start_index, c.end_index]);
+  }
   for (const m of text.matchAll(MD_LINK)) {
     const start = m.index!;
     const end = start + m[0].length;
+    if (overlaps(start, end)) continue;
     const target = m[2];
-    const web = urls.get(normalUrl(target));
-    if (web) {
-      found.push({ start, annotation: { type: 'url_citation', url: web.url, title: web.title, start_index: start, end_index: end } });
-      taken.push([start, end]);
-      continue;
-    }
     const cf = containerFiles.find((f) => target === `sandbox:${f.path}` || target === f.path || target.endsWith(`/${f.filename}`));
     if (cf) {
       found.push({ start, annotation: containerCitation(cf, start, end) });
       taken.push([start, end]);
     }
-  }
-  for (const [key, web] of urls) {
-    for (const at of occurrences(text, web.url)) {
-      const end = at + web.url.length;
-      if (overlaps(at, end)) continue;
-      found.push({ start: at, annotation: { type: 'url_citation', url: web.url, title: web.title, start_index: at, end_index: end } });
-      taken.push([at, end]);
-    }
-    void key;
   }
   for (const cf of containerFiles) {
     for (const needle of [`sandbox:${cf.path}`, cf.path, cf.filename]) {

@@ -10,7 +10,11 @@ export interface ToolsConfig {
     maxResults: number;
     /** Fetch the top results' pages (through the safe fetcher) for fuller excerpts than the snippets. */
     fetchPages: boolean;
+    /** One request to the search backend. */
     timeoutMs: number;
+    /** One page read (fetch and parse), and the largest page read. */
+    pageTimeoutMs: number;
+    pageMaxBytes: number;
   } | null;
   /** null: file_search and the Vector Stores API are off. */
   fileSearch: {

@@ -30,11 +30,10 @@ before(async () => {
   fakes.chat = await startFakeChatCompletions();
   fakes.anthropic = await startFakeAnthropic();
   searx = await startFakeSearxng({
-    results: {},
+    results: { 'switchboard release date': [{ url: '/blog/release', title: 'Switchboard 1.0 released', content: 'Switchboard 1.0 was released…' }] },
     pages: { '/blog/release': { contentType: 'text/html; charset=utf-8', body: ARTICLE } },
   });
   pageUrl = `${searx.url}/blog/release`;
-  searx.setResults?.('switchboard release date', [{ url: pageUrl, title: 'Switchboard 1.0 released', snippet: 'Switchboard 1.0 was released…' }]);
   const providers = [
     { name: 'chat', kind: 'openai-chat', base_url: fakes.chat.baseUrl },
     { name: 'anthropic', kind: 'anthropic', base_url: fakes.anthropic.baseUrl, api_key: 'k' },

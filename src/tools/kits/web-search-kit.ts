@@ -7,11 +7,9 @@
 import { newId } from '../../api/ids.js';
 import type { Item } from '../../api/items.js';
 import { WEB_FIND_FN, WEB_OPEN_PAGE_FN, WEB_SEARCH_FN } from '../function-names.js';
-import type { CallIO, CallOutcome, HostedCall, ToolKit } from '../types.js';
+import type { CallIO, CallOutcome, CitationSource, HostedCall, ToolKit } from '../types.js';
 import { parseArgs } from './kit-args.js';
-import type { WebSearch } from '../web-search/web-search.js';
-import { composeResults, contextBudget, type ContextSize } from '../web-search/compose.js';
-import { findInPage } from '../web-search/page-reader.js';
+import type { ContextSize, WebSearch, WebSource } from '../web-search/index.js';
 
 export interface WebSearchEntry {
   type: string;
@@ -58,40 +56,30 @@ export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: 
   async function runCall(name: string, a: Record<string, unknown>, io: CallIO): Promise<CallOutcome> {
     io.progress('web_search_call.searching');
     const base = (action: Record<string, unknown>, status: string): Item => ({ type: 'web_search_call', status, action });
+    const cite = (sources: WebSource[]): CitationSource[] => sources.map((s) => ({ kind: 'url', url: s.url, title: s.title ?? s.url }));
+    const pageOpts = { allowedDomains: allowed, contextSize: size };
     try {
       if (name === WEB_SEARCH_FN) {
         const query = String(a.query ?? '');
-        const hits = await search.search({
-          query, allowedDomains: allowed, userLocation: (entry.user_location ?? null) as never, maxResults: search.maxResults,
-        }, io.signal);
-        const pages = await search.readPages(hits, io.signal);
-        const composed = composeResults(query, hits, pages, size);
+        const r = await search.search({ query, allowedDomains: allowed, userLocation: (entry.user_location ?? null) as never, contextSize: size }, io.signal);
         io.progress('web_search_call.completed');
         return {
-          item: base({ type: 'search', query, ...(showSources ? { sources: composed.sources } : {}) }, 'completed'),
-          output: composed.text,
-          sources: composed.sources.map((s) => ({ kind: 'url' as const, url: s.url, title: s.title ?? s.url })),
+          // OpenAI's action.sources entries are {type, url} only.
+          item: base({ type: 'search', query, ...(showSources ? { sources: r.sources.map((s) => ({ type: 'url', url: s.url })) } : {}) }, 'completed'),
+          output: r.text,
+          sources: cite(r.sources),
         };
       }
       const url = String(a.url ?? '');
-      const page = await search.openPage(url, io.signal);
-      const budget = contextBudget(size);
       if (name === WEB_OPEN_PAGE_FN) {
+        const r = await search.openPage(url, io.signal, pageOpts);
         io.progress('web_search_call.completed');
-        return {
-          item: base({ type: 'open_page', url }, 'completed'),
-          output: `${page.title} — ${page.url}\n\n${page.text.slice(0, budget.total)}\n\nCite this page as a markdown link [${page.title}](${page.url}).`,
-          sources: [{ kind: 'url', url: page.url, title: page.title || page.url }],
-        };
+        return { item: base({ type: 'open_page', url }, 'completed'), output: r.text, sources: cite(r.sources) };
       }
       const pattern = String(a.pattern ?? '');
-      const matches = findInPage(page.text, pattern);
+      const r = await search.find(url, pattern, io.signal, pageOpts);
       io.progress('web_search_call.completed');
-      return {
-        item: base({ type: 'find', url, pattern }, 'completed'),
-        output: matches.length ? matches.map((m, i) => `[${i + 1}] ${m}`).join('\n').slice(0, budget.total) : `'${pattern}' was not found on ${page.url}.`,
-        sources: [{ kind: 'url', url: page.url, title: page.title || page.url }],
-      };
+      return { item: base({ type: 'find', url, pattern }, 'completed'), output: r.text, sources: cite(r.sources) };
     } catch (err) {
       if (io.signal.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
