@@ -57,7 +57,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
       });
       assert.deepEqual(r.output.map((i) => i.type), ['mcp_list_tools', 'mcp_call', 'message']);
       const list = r.output[0] as any;
-      assert.deepEqual(list.tools.map((t: any) => t.name).sort(), ['add', 'broken', 'delete_file', 'echo_headers', 'slow']);
+      assert.deepEqual(list.tools.map((t: any) => t.name).sort(), ['add', 'broken', 'delete_file', 'echo_headers', 'read_notes', 'slow']);
       const call = r.output[1] as any;
       assert.equal(call.status, 'completed');
       assert.equal(call.name, 'add');
