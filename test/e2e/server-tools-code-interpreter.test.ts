@@ -31,7 +31,8 @@ after(async () => {
   for (const f of Object.values(fakes)) await f?.close();
 });
 
-const CODE = "x = 6 * 7\nprint(x)\nopen('/mnt/data/answer.txt', 'w').write(str(x))";
+// Ends with a statement: the last expression's value would be shown too, as in Jupyter.
+const CODE = "x = 6 * 7\nprint(x)\nwith open('/mnt/data/answer.txt', 'w') as f:\n    f.write(str(x))";
 
 for (const kind of ['chat', 'anthropic'] as Kind[]) {
   describe(`code_interpreter on ${kind}`, () => {
