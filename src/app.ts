@@ -24,6 +24,9 @@ import { ConversationStore } from './conversations/conversation-store.js';
 import { InProcessConversationLocks } from './conversations/conversation-lock.js';
 import { ContextManager } from './context/context-manager.js';
 import { loadSecretKey } from './context/secret-key.js';
+import { VectorStoreService } from './vector-stores/vector-store-service.js';
+import { VectorStoreStore } from './vector-stores/vector-store-store.js';
+import type { VectorStoreOptions } from './vector-stores/vector-store-options.js';
 
 export interface RunningServer {
   server: Server;
@@ -37,6 +40,7 @@ export interface RunningServer {
   close(opts?: { graceMs?: number }): Promise<void>;
   /** The ids of the running responses the store holds in memory (a diagnostic for tests). */
   liveIds(): string[];
+  vectorStores: VectorStoreService;
 }
 
 /** How long answered connections get to flush and close during shutdown before they are cut. */
@@ -51,7 +55,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startServer(
   config: Config,
   log: Logger = createLogger(config.logLevel),
-  opts: { onSql?: (sql: string) => void; backends?: RunBackends } = {},
+  opts: { onSql?: (sql: string) => void; backends?: RunBackends; vectorStores?: Partial<VectorStoreOptions> } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
   // An in-memory database is this connection's alone: no other thread can write to it.
@@ -73,6 +77,9 @@ export async function startServer(
     idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
   }, 600_000);
   sweep.unref();
+  const vectorStores = new VectorStoreService(new VectorStoreStore(raw), writer, files, log, opts.vectorStores);
+  // Files a previous process was still ingesting start over.
+  vectorStores.recover();
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });
   const service = new ResponsesService(
@@ -83,7 +90,7 @@ export async function startServer(
   await service.recover();
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, conversations, context, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, conversations, context, vectorStores, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,
@@ -111,6 +118,7 @@ export async function startServer(
     url,
     db,
     liveIds: () => store.liveIds(),
+    vectorStores,
     close(opts = {}) {
       closing ??= (async () => {
         draining = true;
@@ -126,6 +134,7 @@ export async function startServer(
         clearTimeout(timer);
         server.closeAllConnections();
         await closed;
+        vectorStores.close();
         await writer.close();
         await db.destroy();
       })();

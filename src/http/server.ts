@@ -15,13 +15,14 @@ import { inputTokensRoute } from './routes-input-tokens.js';
 import { compactRoute, type CompactRouteDeps } from './routes-compact.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { CONVERSATION_ROUTES, type ConversationsRouteDeps } from './routes-conversations.js';
+import { VECTOR_STORE_ROUTES, type VectorStoresRouteDeps } from './routes-vector-stores.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
 import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type RouteParams } from './router.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { Logger } from '../log/logger.js';
 
-export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps, CompactRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps, CompactRouteDeps, VectorStoresRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -74,6 +75,7 @@ const ROUTES: RouteDef<Handler>[] = [
   },
   ...FILE_ROUTES,
   ...CONVERSATION_ROUTES,
+  ...VECTOR_STORE_ROUTES,
 ];
 
 const route = createRouter(ROUTES.map(withIdempotency));

@@ -13,6 +13,7 @@ import { filesMigrations } from './migrations-files.js';
 import { leanWritesMigrations } from './migrations-lean-writes.js';
 import { idempotencyMigrations, type IdempotencyRecordsTable } from './migrations-idempotency.js';
 import { conversationsMigrations, type ConversationItemsTable } from '../conversations/migrations-conversations.js';
+import { vectorStoresMigrations } from '../vector-stores/migrations-vector-stores.js';
 
 export interface ResponsesTable {
   id: string;
@@ -147,4 +148,5 @@ export const migrations: Record<string, Migration> = {
   ...leanWritesMigrations,
   ...conversationsMigrations,
   ...idempotencyMigrations,
+  ...vectorStoresMigrations,
 };

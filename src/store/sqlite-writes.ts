@@ -7,6 +7,7 @@ import { newId } from '../api/ids.js';
 import { ConversationWrites, isConversationOp, type ConversationWriteOp, type ConversationWriteResult } from '../conversations/conversation-writes.js';
 import { FileWrites, isFileOp, type FileWriteOp, type FileWriteResult } from '../files/file-writes.js';
 import { IdempotencyWrites, isIdempotencyOp, type IdempotencyWriteOp, type IdempotencyWriteResult } from './idempotency-writes.js';
+import { VectorStoreWrites, isVectorStoreOp, type VectorStoreWriteOp, type VectorStoreWriteResult } from '../vector-stores/vector-store-writes.js';
 
 export interface FinishOp {
   op: 'finish';
@@ -36,7 +37,7 @@ export interface DeleteOp { op: 'delete'; tenant: string; id: string }
  */
 export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
 export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
-export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp;
+export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp | VectorStoreWriteOp;
 /** What a write op answers, by its family: the one table a new family of writes adds a line to. */
 export type WriteResult<O extends WriteOp> =
   O extends FinishOp ? FinishResult
@@ -44,6 +45,7 @@ export type WriteResult<O extends WriteOp> =
   : O extends ConversationWriteOp ? ConversationWriteResult
   : O extends FileWriteOp ? FileWriteResult
   : O extends IdempotencyWriteOp ? IdempotencyWriteResult
+  : O extends VectorStoreWriteOp ? VectorStoreWriteResult
   : boolean; // QueueOp | StatusOp
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
@@ -54,11 +56,13 @@ export class SqliteWrites {
   private readonly conversations: ConversationWrites;
   private readonly files: FileWrites;
   private readonly idempotency: IdempotencyWrites;
+  private readonly vectorStores: VectorStoreWrites;
 
   constructor(db: BetterSqlite3.Database) {
     this.conversations = new ConversationWrites(db);
     this.files = new FileWrites(db);
     this.idempotency = new IdempotencyWrites(db);
+    this.vectorStores = new VectorStoreWrites(db);
     this.q = {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
@@ -89,6 +93,7 @@ export class SqliteWrites {
     if (isConversationOp(op)) return this.conversations.apply(op);
     if (isFileOp(op)) return this.files.apply(op);
     if (isIdempotencyOp(op)) return this.idempotency.apply(op);
+    if (isVectorStoreOp(op)) return this.vectorStores.apply(op);
     switch (op.op) {
       case 'finish': return this.finish(op);
       case 'delete': return this.delete(op);
