@@ -7,7 +7,8 @@
  * idf(t)·(k1 + 1), whatever the term frequency and document length. The lexical score is BM25 divided by that
  * bound, Σ idf(t)·(k1+1) over the query's terms (idf exactly as FTS5 computes it, from the same counts), so 1
  * would be a chunk that saturates every term and 0.45 is about one occurrence of every term in a chunk of
- * average length. Document frequencies are counted once per term and kept until the chunks change.
+ * average length; query words that no chunk holds are in the bound too, so matching part of a query scores
+ * less than matching all of it. Document frequencies are counted once per term and kept until the chunks change.
  *
  * Hybrid (with an embeddings provider): the query is embedded and compared (cosine, a dot product of unit
  * vectors, brute force over the stores' vectors held in memory) with every chunk. The score is
@@ -159,8 +160,8 @@ export class SearchEngine {
         n = this.store.docFreq(quote(t));
         df.set(t, n);
       }
-      if (n === 0) continue;
-      // FTS5's idf, floored as FTS5 floors it.
+      // FTS5's idf, floored as FTS5 floors it. A term no chunk holds counts too (as the rarest of terms): a chunk
+      // that matches one word of a three-word query matches a third of it, not all of it.
       bound += Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5))) * (K1 + 1);
     }
     return bound;
