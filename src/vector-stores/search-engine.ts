@@ -57,7 +57,10 @@ export function keywords(query: string): string[] {
   return (kept.length ? kept : words).slice(0, MAX_TERMS);
 }
 
-interface VectorIndex { gen: number; ids: Int32Array; files: string[]; dims: number; data: Float32Array; row: Map<number, number> }
+/** A store's vectors, one row each: chunk id, the file's ordinal in `fileIds`, and `dims` floats in `data`. */
+interface VectorIndex { gen: number; ids: Int32Array; fileOf: Int32Array; fileIds: string[]; dims: number; data: Float32Array }
+
+interface FileInfo { filename: string; attributes: Attributes | null }
 
 export class SearchEngine {
   /** Bumped whenever chunks are added or removed: cached counts and vectors older than it are stale. */
@@ -65,6 +68,7 @@ export class SearchEngine {
   private readonly storeGen = new Map<string, number>();
   private dfCache = { gen: -1, total: 0, df: new Map<string, number>() };
   private readonly vectorCache = new Map<string, VectorIndex>();
+  private readonly fileCache = new Map<string, { gen: number; files: Map<string, FileInfo> }>();
 
   constructor(
     private readonly store: VectorStoreStore,
@@ -78,15 +82,22 @@ export class SearchEngine {
     this.gen++;
     this.storeGen.set(storeId, this.gen);
     this.vectorCache.delete(storeId);
+    this.fileCache.delete(storeId);
+  }
+
+  /** Call after a file's attributes changed (its chunks did not). */
+  attributesChanged(storeId: string): void {
+    this.fileCache.delete(storeId);
   }
 
   async search(storeIds: string[], queries: string[], opts: RankOptions): Promise<SearchHit[]> {
-    const files = new Map<string, { filename: string; attributes: Attributes | null }>();
+    const files = new Map<string, FileInfo>();
     let allowed: string[] | null = null;
-    for (const f of this.store.searchableFiles(storeIds)) {
-      const attributes = f.attributes ? (JSON.parse(f.attributes) as Attributes) : null;
-      if (opts.filter && !matchesFilter(opts.filter, attributes)) continue;
-      files.set(`${f.vector_store_id} ${f.file_id}`, { filename: f.filename, attributes });
+    for (const storeId of storeIds) {
+      for (const [fileId, f] of this.searchableFiles(storeId)) {
+        if (opts.filter && !matchesFilter(opts.filter, f.attributes)) continue;
+        files.set(`${storeId} ${fileId}`, f);
+      }
     }
     if (!files.size) return [];
     if (opts.filter) allowed = [...files.keys()];
@@ -128,21 +139,21 @@ export class SearchEngine {
 
     const w = this.vectorWeight;
     const cosines = new Map<number, { cos: number; key: string }>();
-    const top: { id: number; cos: number; key: string }[] = [];
     for (const storeId of storeIds) {
       const index = this.vectors(storeId);
       if (!index || index.dims !== qvec.length) continue;
-      for (let r = 0; r < index.ids.length; r++) {
-        const key = `${storeId} ${index.files[r]}`;
-        if (!files.has(key)) continue;
-        const cos = dot(qvec, index.data, r * index.dims);
+      const fileOk = index.fileIds.map((f) => files.has(`${storeId} ${f}`));
+      const n = index.ids.length;
+      const cos = new Float32Array(n).fill(-2);
+      for (let r = 0; r < n; r++) if (fileOk[index.fileOf[r]]) cos[r] = dot(qvec, index.data, r * index.dims);
+      // The limit-th best cosine, by sorting a copy of the numbers (typed-array sort), not objects.
+      const cut = n > limit ? Float32Array.from(cos).sort()[n - limit] : -1;
+      for (let r = 0; r < n; r++) {
+        if (cos[r] < -1) continue;
         const id = index.ids[r];
-        if (lexical.has(id)) cosines.set(id, { cos, key });
-        top.push({ id, cos, key });
+        if (cos[r] >= cut || lexical.has(id)) cosines.set(id, { cos: cos[r], key: `${storeId} ${index.fileIds[index.fileOf[r]]}` });
       }
     }
-    top.sort((a, b) => b.cos - a.cos);
-    for (const t of top.slice(0, limit)) cosines.set(t.id, t);
     for (const [id, c] of cosines) out.set(id, { score: w * Math.max(0, c.cos) + (1 - w) * (lexical.get(id)?.score ?? 0), key: c.key });
     // Lexical candidates without a vector (ingested before embeddings were configured) keep their lexical share.
     for (const [id, l] of lexical) if (!out.has(id)) out.set(id, { score: (1 - w) * l.score, key: l.key });
@@ -176,6 +187,19 @@ export class SearchEngine {
     }
   }
 
+  /** The store's completed files by id, kept until its files change. */
+  private searchableFiles(storeId: string): Map<string, FileInfo> {
+    const gen = this.storeGen.get(storeId) ?? 0;
+    const cached = this.fileCache.get(storeId);
+    if (cached && cached.gen === gen) return cached.files;
+    const files = new Map<string, FileInfo>();
+    for (const f of this.store.searchableFiles([storeId])) {
+      files.set(f.file_id, { filename: f.filename, attributes: f.attributes ? (JSON.parse(f.attributes) as Attributes) : null });
+    }
+    this.fileCache.set(storeId, { gen, files });
+    return files;
+  }
+
   /** The store's vectors in one Float32Array, loaded on first use and kept until its chunks change. */
   private vectors(storeId: string): VectorIndex | null {
     const gen = this.storeGen.get(storeId) ?? 0;
@@ -187,15 +211,16 @@ export class SearchEngine {
     const usable = rows.filter((r) => r.embedding.byteLength === dims * 4);
     const data = new Float32Array(usable.length * dims);
     const ids = new Int32Array(usable.length);
-    const files: string[] = [];
-    const row = new Map<number, number>();
+    const fileOf = new Int32Array(usable.length);
+    const ordinal = new Map<string, number>();
     usable.forEach((r, i) => {
       data.set(fromBlob(r.embedding), i * dims);
       ids[i] = r.id;
-      files.push(r.file_id);
-      row.set(r.id, i);
+      let k = ordinal.get(r.file_id);
+      if (k === undefined) ordinal.set(r.file_id, (k = ordinal.size));
+      fileOf[i] = k;
     });
-    const index = { gen, ids, files, dims, data, row };
+    const index = { gen, ids, fileOf, fileIds: [...ordinal.keys()], dims, data };
     this.vectorCache.set(storeId, index);
     return index;
   }

@@ -160,6 +160,7 @@ export class VectorStoreService {
     this.fileRow(ctx, storeId, fileId);
     const json = attributes ? JSON.stringify(attributes) : null;
     if (!(await this.writer.run({ op: 'vs.set_attributes', tenant: ctx.tenant, storeId, fileId, attributes: json })).changed) throw fileNotFound(fileId);
+    this.engine.attributesChanged(storeId);
     return presentFile(this.fileRow(ctx, storeId, fileId));
   }
 
