@@ -92,7 +92,7 @@ export class SearchEngine {
 
   async search(storeIds: string[], queries: string[], opts: RankOptions): Promise<SearchHit[]> {
     const files = new Map<string, FileInfo>();
-    let allowed: string[] | null = null;
+    let allowed: Set<string> | null = null;
     for (const storeId of storeIds) {
       for (const [fileId, f] of this.searchableFiles(storeId)) {
         if (opts.filter && !matchesFilter(opts.filter, f.attributes)) continue;
@@ -100,7 +100,7 @@ export class SearchEngine {
       }
     }
     if (!files.size) return [];
-    if (opts.filter) allowed = [...files.keys()];
+    if (opts.filter) allowed = new Set(files.keys());
 
     const best = new Map<number, { score: number; key: string }>();
     for (const q of queries) {
@@ -121,7 +121,7 @@ export class SearchEngine {
   }
 
   private async rank(
-    storeIds: string[], query: string, allowed: string[] | null, files: Map<string, unknown>, maxResults: number,
+    storeIds: string[], query: string, allowed: ReadonlySet<string> | null, files: Map<string, unknown>, maxResults: number,
   ): Promise<Map<number, { score: number; key: string }>> {
     const terms = keywords(query);
     const out = new Map<number, { score: number; key: string }>();

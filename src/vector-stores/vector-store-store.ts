@@ -72,6 +72,11 @@ export class VectorStoreStore {
         WHERE vector_chunks_fts MATCH @match AND c.vector_store_id IN (SELECT value FROM json_each(@stores))
         AND (@files IS NULL OR (c.vector_store_id || ' ' || c.file_id) IN (SELECT value FROM json_each(@files)))
         ORDER BY bm25(vector_chunks_fts) LIMIT @limit`),
+      // The index's best @pre matches, with their store and file (filtered in JS: see lexical()).
+      lexicalTop: db.prepare(`SELECT c.id AS id, c.vector_store_id AS vector_store_id, c.file_id AS file_id, f.bm25 AS bm25
+        FROM (SELECT rowid, -bm25(vector_chunks_fts) AS bm25 FROM vector_chunks_fts WHERE vector_chunks_fts MATCH ?
+              ORDER BY bm25(vector_chunks_fts) LIMIT ?) f
+        JOIN vector_chunks c ON c.id = f.rowid`),
       docFreq: db.prepare('SELECT count(*) FROM vector_chunks_fts WHERE vector_chunks_fts MATCH ?').pluck(),
       totalChunks: db.prepare('SELECT count(*) FROM vector_chunks').pluck(),
       chunkText: db.prepare('SELECT text FROM vector_chunks WHERE id = ?').pluck(),
@@ -146,9 +151,21 @@ export class VectorStoreStore {
     return this.q.searchable.all(JSON.stringify(storeIds)) as SearchableFile[];
   }
 
-  /** `files`: `"<store id> <file id>"` keys the hits must belong to (null: any). */
-  lexical(match: string, storeIds: string[], files: string[] | null, limit: number): LexicalHit[] {
-    return this.q.lexical.all({ match, stores: JSON.stringify(storeIds), files: files ? JSON.stringify(files) : null, limit }) as LexicalHit[];
+  /**
+   * The `limit` best chunks of `storeIds` for `match`; `files`: the `"<store id> <file id>"` keys they must
+   * belong to (null: any). The index's best `limit`, then 8×`limit`, matches are read first and filtered here —
+   * exact as soon as `limit` pass (nothing below them can outrank them) or the matches ran out — and only
+   * otherwise is the whole match set filtered in SQL. With one store, or a few large ones, the first read does it,
+   * for little more than the bare FTS5 query.
+   */
+  lexical(match: string, storeIds: string[], files: ReadonlySet<string> | null, limit: number): LexicalHit[] {
+    const stores = new Set(storeIds);
+    for (const pre of [limit, limit * 8]) {
+      const rows = this.q.lexicalTop.all(match, pre) as LexicalHit[];
+      const hits = rows.filter((r) => stores.has(r.vector_store_id) && (!files || files.has(`${r.vector_store_id} ${r.file_id}`)));
+      if (hits.length >= limit || rows.length < pre) return hits.slice(0, limit);
+    }
+    return this.q.lexical.all({ match, stores: JSON.stringify(storeIds), files: files ? JSON.stringify([...files]) : null, limit }) as LexicalHit[];
   }
 
   docFreq(match: string): number {

@@ -355,3 +355,23 @@ test('search() for the file_search tool merges several stores by score and honou
   assert.deepEqual((await sb.vectorStores.search(ctx, [s1.id, s2.id], 'lynx', { scoreThreshold: (hits[0].score + hits[1].score) / 2 })).map((h) => h.file_id), [f1]);
   await assert.rejects(sb.vectorStores.search(ctx, [s1.id], 'lynx', { filters: { type: 'nope' } }), (e: any) => e.status === 400 && e.param === 'filters.type');
 });
+
+test('a small store is searched exactly even when other stores hold the best matches of the whole index', async () => {
+  const big = await client.vectorStores.create({ name: 'big' });
+  const bigFiles = [];
+  for (let i = 0; i < 20; i++) bigFiles.push(await upload(client, `big${i}.txt`, `Ocelot ocelot ocelot number ${i}.`));
+  await client.vectorStores.fileBatches.create(big.id, { file_ids: bigFiles });
+  const quiet = await upload(client, 'quiet.txt', 'A long note about many jungle cats: jaguars, margays, pumas, the ocelot, servals and caracals live in varied habitats.');
+  const other = await upload(client, 'other-cat.txt', 'Another long note about wild cats and their habitats, with a single ocelot sighting recorded near the river bank.');
+  const small = await client.vectorStores.create({ name: 'small' });
+  await client.vectorStores.fileBatches.create(small.id, { files: [{ file_id: quiet, attributes: { keep: true } }, { file_id: other, attributes: { keep: false } }] });
+  await sb.vectorStores.idle();
+  const bigTop = await client.vectorStores.search(big.id, { query: 'ocelot', max_num_results: 2 });
+  const smallTop = await client.vectorStores.search(small.id, { query: 'ocelot', max_num_results: 1 });
+  assert.equal(smallTop.data.length, 1);
+  assert.ok(bigTop.data[1].score > smallTop.data[0].score, 'the big store outranks the small one');
+  const both = await client.vectorStores.search(small.id, { query: 'ocelot', max_num_results: 2 });
+  assert.deepEqual(both.data.map((d) => d.file_id).sort(), [quiet, other].sort());
+  const filtered = await client.vectorStores.search(small.id, { query: 'ocelot', filters: { type: 'eq', key: 'keep', value: false } });
+  assert.deepEqual(filtered.data.map((d) => d.file_id), [other]);
+});
