@@ -375,3 +375,23 @@ test('a small store is searched exactly even when other stores hold the best mat
   const filtered = await client.vectorStores.search(small.id, { query: 'ocelot', filters: { type: 'eq', key: 'keep', value: false } });
   assert.deepEqual(filtered.data.map((d) => d.file_id), [other]);
 });
+
+test('expiry: a search moves last_active_at and expires_at on; a store past expires_at is expired and refuses searches', async () => {
+  const fileId = await upload(client, 'tapir.txt', 'Tapirs have prehensile snouts.');
+  const vs = await client.vectorStores.create({ file_ids: [fileId], expires_after: { anchor: 'last_active_at', days: 2 } });
+  await sb.vectorStores.idle();
+  const longAgo = Date.now() - 86_400_000;
+  await sql`UPDATE vector_stores SET last_active_at = ${longAgo}, expires_at = ${longAgo + 2 * 86_400_000} WHERE id = ${vs.id}`.execute(sb.db);
+  await client.vectorStores.search(vs.id, { query: 'tapir' });
+  const touched = await client.vectorStores.retrieve(vs.id);
+  assert.ok(touched.last_active_at! >= Math.floor(Date.now() / 1000) - 5);
+  assert.equal(touched.expires_at, touched.last_active_at! + 2 * 86400);
+
+  await sql`UPDATE vector_stores SET expires_at = ${Date.now() - 1000} WHERE id = ${vs.id}`.execute(sb.db);
+  assert.equal((await client.vectorStores.retrieve(vs.id)).status, 'expired');
+  const e = await errorOf(client.vectorStores.search(vs.id, { query: 'tapir' }));
+  assert.deepEqual([e.status, e.code], [400, 'vector_store_expired']);
+  const ctx = { requestId: 'r', tenant: 'default', keyId: null };
+  assert.equal(await sb.vectorStores.exists(ctx, vs.id), true);
+  await assert.rejects(sb.vectorStores.search(ctx, [vs.id], 'tapir'), (err: any) => err.status === 400 && err.param === 'vector_store_ids[0]');
+});
