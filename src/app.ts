@@ -30,6 +30,9 @@ import { PythonSandbox } from './tools/code-interpreter/sandbox.js';
 import { ServerTools } from './tools/server-tools.js';
 import { McpConnector } from './tools/mcp/mcp-client.js';
 import { createWebSearch } from './tools/web-search/index.js';
+import { VectorStoreService } from './vector-stores/vector-store-service.js';
+import { VectorStoreStore } from './vector-stores/vector-store-store.js';
+import type { VectorStoreOptions } from './vector-stores/vector-store-options.js';
 
 export interface RunningServer {
   server: Server;
@@ -43,6 +46,7 @@ export interface RunningServer {
   close(opts?: { graceMs?: number }): Promise<void>;
   /** The ids of the running responses the store holds in memory (a diagnostic for tests). */
   liveIds(): string[];
+  vectorStores: VectorStoreService;
 }
 
 /** How long answered connections get to flush and close during shutdown before they are cut. */
@@ -57,7 +61,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startServer(
   config: Config,
   log: Logger = createLogger(config.logLevel),
-  opts: { onSql?: (sql: string) => void; backends?: RunBackends } = {},
+  opts: { onSql?: (sql: string) => void; backends?: RunBackends; vectorStores?: Partial<VectorStoreOptions> } = {},
 ): Promise<RunningServer> {
   const { db, raw } = await openSqlite(config.dbPath, opts.onSql);
   // An in-memory database is this connection's alone: no other thread can write to it.
@@ -79,6 +83,9 @@ export async function startServer(
     idempotency.sweep().catch((err) => log.warn({ err: String(err) }, 'idempotency sweep failed'));
   }, 600_000);
   sweep.unref();
+  const vectorStores = new VectorStoreService(new VectorStoreStore(raw), writer, files, log, { ...config.vectorStores, ...opts.vectorStores });
+  // Files a previous process was still ingesting start over.
+  vectorStores.recover();
   // Code interpreter containers (the Containers API is served even when the tool is turned off).
   const ci = config.tools.codeInterpreter;
   const containers = new ContainerService(new ContainerStore(raw, writer), files, new PythonSandbox(ci ? {
@@ -95,6 +102,7 @@ export async function startServer(
       fetch_pages: ws.fetchPages, timeout_ms: ws.timeoutMs, page_timeout_ms: ws.pageTimeoutMs,
     }, new SafeFetcher({ ...config.fetch, maxBytes: ws.pageMaxBytes, timeoutMs: ws.pageTimeoutMs })) : null,
     containers: ci ? containers : null,
+    vectorStores: config.tools.fileSearch ? vectorStores : null,
     mcp: config.tools.mcp ? { connector: new McpConnector(config.tools.mcp), options: config.tools.mcp } : null,
   });
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
@@ -107,7 +115,7 @@ export async function startServer(
   await service.recover();
   let draining = false;
   const server = createApp({
-    service, auth, registry, store, files, conversations, containers, context, log, logRequests: config.logRequests,
+    service, auth, registry, store, files, conversations, containers, vectorStores, context, log, logRequests: config.logRequests,
     bodyLimitBytes: config.bodyLimitBytes, keepAliveMs: config.keepAliveMs,
     health: () => ({ store: { writer: writer.status() } }),
     draining: () => draining,
@@ -135,6 +143,7 @@ export async function startServer(
     url,
     db,
     liveIds: () => store.liveIds(),
+    vectorStores,
     close(opts = {}) {
       closing ??= (async () => {
         draining = true;
@@ -150,6 +159,7 @@ export async function startServer(
         clearTimeout(timer);
         server.closeAllConnections();
         await closed;
+        vectorStores.close();
         await containers.close();
         await writer.close();
         await db.destroy();

@@ -105,14 +105,6 @@ const toolsSchema = section({
   }).prefault({}),
   file_search: section({
     enabled: flag().default(true),
-    ingest_concurrency: integer(1, 64).default(2),
-    embeddings: section({
-      base_url: httpUrl,
-      api_key: z.string({ error: 'expected a string' }).optional(),
-      api_key_env: text('an environment variable name').optional(),
-      model: text('a model id'),
-      dimensions: integer(1).optional(),
-    }).optional(),
   }).prefault({}),
   mcp: section({
     enabled: flag().default(true),
@@ -169,6 +161,19 @@ export const configFileSchema = section({
     max_recorded_mb: integer(1).default(16),
   }).prefault({}),
   tools: toolsSchema,
+  vector_stores: section({
+    ingest_concurrency: integer(1, 64).default(2),
+    vector_weight: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.5),
+    embeddings: section({
+      base_url: httpUrl,
+      api_key: z.string({ error: 'expected a string' }).optional(),
+      api_key_env: text('an environment variable name').optional(),
+      model: text('a model id'),
+      dimensions: integer(1).optional(),
+      batch_size: integer(1, 2048).default(64),
+      timeout_ms: integer(1).default(60_000),
+    }).optional(),
+  }).prefault({}),
   fetch: section({
     max_mb: integer(1).default(20),
     timeout_ms: integer(1).default(15_000),

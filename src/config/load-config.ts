@@ -6,6 +6,7 @@
  * (+ `OPENAI_BASE_URL`) alone makes `openai/*` work with no file at all.
  */
 import type { ToolsConfig } from '../tools/tools-config.js';
+import type { VectorStoreOptions } from '../vector-stores/vector-store-options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configFileSchema, providerSchema, type ConfigFile, type ProviderFile } from './config-schema.js';
@@ -60,6 +61,8 @@ export interface Config {
   defaultContextWindow: number;
   /** The hosted tools Switchboard runs itself (tools/tools-config.ts). */
   tools: ToolsConfig;
+  /** Vector stores: ingestion and ranking (hybrid when an embeddings endpoint is configured). */
+  vectorStores: VectorStoreOptions;
 }
 
 export type { ToolsConfig };
@@ -151,6 +154,18 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     ...(f.server.secret_key !== undefined ? { secretKey: f.server.secret_key } : {}),
     defaultContextWindow: f.server.default_context_window,
     tools: toolsConfig(f.tools, env),
+    vectorStores: {
+      ingest_concurrency: f.vector_stores.ingest_concurrency,
+      vector_weight: f.vector_stores.vector_weight,
+      embeddings: f.vector_stores.embeddings ? {
+        base_url: f.vector_stores.embeddings.base_url,
+        api_key: resolveSecret(f.vector_stores.embeddings, env, 'vector_stores.embeddings'),
+        model: f.vector_stores.embeddings.model,
+        dimensions: f.vector_stores.embeddings.dimensions,
+        batch_size: f.vector_stores.embeddings.batch_size,
+        timeout_ms: f.vector_stores.embeddings.timeout_ms,
+      } : null,
+    },
     ...overrides,
   };
 }
@@ -178,7 +193,6 @@ function toProviderConfig(p: ProviderFile, apiKey: string): ProviderConfig {
 
 function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
   const ws = t.web_search;
-  const emb = t.file_search.embeddings;
   return {
     maxTurns: t.max_turns,
     webSearch: ws.backend ? {
@@ -186,10 +200,7 @@ function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
       maxResults: ws.max_results, fetchPages: ws.fetch_pages, timeoutMs: ws.timeout_ms, pageTimeoutMs: ws.page_timeout_ms,
       pageMaxBytes: ws.page_max_mb * MiB,
     } : null,
-    fileSearch: t.file_search.enabled ? {
-      ingestConcurrency: t.file_search.ingest_concurrency,
-      embeddings: emb ? { baseUrl: emb.base_url, apiKey: resolveSecret(emb, env, 'tools.file_search.embeddings') ?? '', model: emb.model, dimensions: emb.dimensions } : null,
-    } : null,
+    fileSearch: t.file_search.enabled,
     mcp: t.mcp.enabled ? {
       allowHosts: t.mcp.allow_hosts, connectTimeoutMs: t.mcp.connect_timeout_ms, callTimeoutMs: t.mcp.call_timeout_ms, connectors: t.mcp.connectors,
     } : null,

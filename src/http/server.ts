@@ -16,13 +16,14 @@ import { compactRoute, type CompactRouteDeps } from './routes-compact.js';
 import { FILE_ROUTES, type FilesRouteDeps } from './routes-files.js';
 import { CONVERSATION_ROUTES, type ConversationsRouteDeps } from './routes-conversations.js';
 import { CONTAINER_ROUTES, type ContainersRouteDeps } from './routes-containers.js';
+import { VECTOR_STORE_ROUTES, type VectorStoresRouteDeps } from './routes-vector-stores.js';
 import { createResponseRoute, getResponseRoute, listInputItemsRoute, type ResponsesRouteDeps } from './routes-responses.js';
 import { sendError, sendJson } from './send.js';
 import { COMMON_METHODS, createRouter, type RouteDef, type RouteMatch, type RouteParams } from './router.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { Logger } from '../log/logger.js';
 
-export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps, CompactRouteDeps, ContainersRouteDeps {
+export interface AppDeps extends ResponsesRouteDeps, FilesRouteDeps, ConversationsRouteDeps, CompactRouteDeps, ContainersRouteDeps, VectorStoresRouteDeps {
   auth: Authenticator;
   registry: ProviderRegistry;
   store: ResponseStore;
@@ -76,6 +77,7 @@ const ROUTES: RouteDef<Handler>[] = [
   ...FILE_ROUTES,
   ...CONVERSATION_ROUTES,
   ...CONTAINER_ROUTES,
+  ...VECTOR_STORE_ROUTES,
 ];
 
 const route = createRouter(ROUTES.map(withIdempotency));

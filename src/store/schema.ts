@@ -14,6 +14,7 @@ import { leanWritesMigrations } from './migrations-lean-writes.js';
 import { idempotencyMigrations, type IdempotencyRecordsTable } from './migrations-idempotency.js';
 import { conversationsMigrations, type ConversationItemsTable } from '../conversations/migrations-conversations.js';
 import { containersMigrations, type ContainerFilesTable, type ContainersTable } from '../containers/migrations-containers.js';
+import { vectorStoresMigrations } from '../vector-stores/migrations-vector-stores.js';
 
 export interface ResponsesTable {
   id: string;
@@ -151,4 +152,5 @@ export const migrations: Record<string, Migration> = {
   ...conversationsMigrations,
   ...idempotencyMigrations,
   ...containersMigrations,
+  ...vectorStoresMigrations,
 };

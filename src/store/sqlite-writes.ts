@@ -8,6 +8,7 @@ import { ConversationWrites, isConversationOp, type ConversationWriteOp, type Co
 import { FileWrites, isFileOp, type FileWriteOp, type FileWriteResult } from '../files/file-writes.js';
 import { ContainerWrites, isContainerOp, type ContainerWriteOp, type ContainerWriteResult } from '../containers/container-writes.js';
 import { IdempotencyWrites, isIdempotencyOp, type IdempotencyWriteOp, type IdempotencyWriteResult } from './idempotency-writes.js';
+import { VectorStoreWrites, isVectorStoreOp, type VectorStoreWriteOp, type VectorStoreWriteResult } from '../vector-stores/vector-store-writes.js';
 
 export interface FinishOp {
   op: 'finish';
@@ -37,7 +38,7 @@ export interface DeleteOp { op: 'delete'; tenant: string; id: string }
  */
 export interface QueueOp { op: 'queue'; tenant: string; response: FinishOp['response']; requestJson: string; responseJson: string }
 export interface StatusOp { op: 'status'; tenant: string; id: string; status: string; responseJson: string }
-export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp | ContainerWriteOp;
+export type WriteOp = FinishOp | DeleteOp | QueueOp | StatusOp | ConversationWriteOp | FileWriteOp | IdempotencyWriteOp | ContainerWriteOp | VectorStoreWriteOp;
 /** What a write op answers, by its family: the one table a new family of writes adds a line to. */
 export type WriteResult<O extends WriteOp> =
   O extends FinishOp ? FinishResult
@@ -46,6 +47,7 @@ export type WriteResult<O extends WriteOp> =
   : O extends FileWriteOp ? FileWriteResult
   : O extends IdempotencyWriteOp ? IdempotencyWriteResult
   : O extends ContainerWriteOp ? ContainerWriteResult
+  : O extends VectorStoreWriteOp ? VectorStoreWriteResult
   : boolean; // QueueOp | StatusOp
 
 export interface FinishResult { threadId: string; start: number; forkedFrom: { threadId: string; endSeq: number } | null }
@@ -57,12 +59,14 @@ export class SqliteWrites {
   private readonly files: FileWrites;
   private readonly idempotency: IdempotencyWrites;
   private readonly containers: ContainerWrites;
+  private readonly vectorStores: VectorStoreWrites;
 
   constructor(db: BetterSqlite3.Database) {
     this.conversations = new ConversationWrites(db);
     this.files = new FileWrites(db);
     this.idempotency = new IdempotencyWrites(db);
     this.containers = new ContainerWrites(db);
+    this.vectorStores = new VectorStoreWrites(db);
     this.q = {
       insertResponse: db.prepare(`INSERT INTO responses (id, tenant, status, model, created_at, updated_at, previous_response_id,
         background, thread_id, input_start, output_start, end_seq, request, response, events)
@@ -94,6 +98,7 @@ export class SqliteWrites {
     if (isFileOp(op)) return this.files.apply(op);
     if (isIdempotencyOp(op)) return this.idempotency.apply(op);
     if (isContainerOp(op)) return this.containers.apply(op);
+    if (isVectorStoreOp(op)) return this.vectorStores.apply(op);
     switch (op.op) {
       case 'finish': return this.finish(op);
       case 'delete': return this.delete(op);

@@ -17,6 +17,7 @@ import { fileSearchKit, type FileSearchEntry, type VectorSearch } from './kits/f
 import { codeInterpreterKit, type CodeContainers } from './kits/code-interpreter-kit.js';
 import { prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
 import type { WebSearch } from './web-search/web-search.js';
+import { parseFilter } from '../vector-stores/attribute-filter.js';
 import { checkMcpHeaders, checkMcpServerUrl, type McpConnector, type McpOptions } from './mcp/mcp-client.js';
 
 export const WEB_SEARCH_TYPES = ['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11'];
@@ -63,6 +64,7 @@ export class ServerTools {
             throw new ApiError(400, `Vector store '${String(ids[k])}' not found.`, { param: `tools[${i}].vector_store_ids[${k}]`, code: 'invalid_value' });
           }
         }
+        if (t.filters != null) parseFilter(t.filters, `tools[${i}].filters`);
       } else if (t.type === 'mcp') {
         checkMcpHeaders(t.headers, `tools[${i}].headers`);
         if (typeof t.server_url === 'string') {

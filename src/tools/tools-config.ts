@@ -16,12 +16,8 @@ export interface ToolsConfig {
     pageTimeoutMs: number;
     pageMaxBytes: number;
   } | null;
-  /** null: file_search and the Vector Stores API are off. */
-  fileSearch: {
-    ingestConcurrency: number;
-    /** Any OpenAI-compatible /embeddings endpoint: ranking becomes hybrid (lexical + vector). */
-    embeddings: { baseUrl: string; apiKey: string; model: string; dimensions?: number } | null;
-  } | null;
+  /** file_search over Switchboard's vector stores (the Vector Stores API itself is always served). */
+  fileSearch: boolean;
   /** null: mcp tools are not run here. */
   mcp: {
     /** Hosts/IPs/CIDRs an MCP server may be on although private or loopback. */

@@ -8,6 +8,7 @@ import { buildConfig } from '../../src/config/load-config.js';
 import { installSpecCheckedFetch, specCheckedFetch } from './spec-checked-fetch.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import type { RunBackends } from '../../src/responses/responses-service.js';
+import type { VectorStoreOptions } from '../../src/vector-stores/vector-store-options.js';
 
 export interface TestServer extends RunningServer {
   client(opts?: { apiKey?: string; maxRetries?: number; baseURLSuffix?: string }): OpenAI;
@@ -17,13 +18,13 @@ export interface TestServer extends RunningServer {
 export async function startSwitchboard(
   file: Record<string, unknown>,
   env: Record<string, string> = {},
-  opts: { dbPath?: string; onSql?: (sql: string) => void; log?: Logger; backends?: RunBackends } = {},
+  opts: { dbPath?: string; onSql?: (sql: string) => void; log?: Logger; backends?: RunBackends; vectorStores?: Partial<VectorStoreOptions>; filesDir?: string } = {},
 ): Promise<TestServer> {
   // A real SQLite file, as users run it.
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const base = buildConfig(file, env, { port: 0, host: '127.0.0.1', dbPath: opts.dbPath ?? join(dir, 'switchboard.db'), keepAliveMs: 0, shutdownGraceMs: 0 });
-  const config = { ...base, files: { ...base.files, dir: join(dir, 'files') } };
-  const running = await startServer(config, opts.log ?? silentLogger(), { onSql: opts.onSql, backends: opts.backends });
+  const config = { ...base, files: { ...base.files, dir: opts.filesDir ?? join(dir, 'files') } };
+  const running = await startServer(config, opts.log ?? silentLogger(), { onSql: opts.onSql, backends: opts.backends, vectorStores: opts.vectorStores });
   // Every Response and event this server answers, to any client in the test, is checked against the spec.
   const uninstall = installSpecCheckedFetch(new URL(running.url).origin);
   return {
