@@ -39,6 +39,8 @@ before(async () => {
       { name: 'gemini', kind: 'gemini', base_url: fakes.gemini.baseUrl, api_key: 'k' },
       { name: 'openai', kind: 'openai', base_url: fakes.openai.baseUrl, api_key: 'k', retry: { max: 0 } },
     ],
+    // The tools Switchboard can run itself are turned off: this file is about tools nothing here runs.
+    tools: { mcp: { enabled: false }, file_search: { enabled: false }, code_interpreter: { enabled: false } },
     models: {
       'gpt-then-claude': ['openai/gpt-5-codex', 'anthropic/claude-sonnet-4-5'],
       'claude-then-gpt': ['anthropic/claude-sonnet-4-5', 'openai/gpt-5-codex'],

@@ -74,7 +74,7 @@ describe('request errors use the OpenAI envelope', () => {
     await expectError(await sb.post('/v1/responses', { model: 'vllm/m', input: 'x', top_logprobs: 5 }), 400, 'unsupported_parameter', 'top_logprobs');
     // A hosted tool merely offered is left out (hosted-tools.test.ts); one the request forces is refused.
     await expectError(await sb.post('/v1/responses', {
-      model: 'vllm/m', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }], tool_choice: { type: 'file_search' },
+      model: 'vllm/m', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' }, // no search backend configured
     }), 400, 'unsupported_parameter', 'tool_choice');
   });
   test('nothing is stored for a rejected request', async () => {
