@@ -91,7 +91,7 @@ export async function startServer(
   const containers = new ContainerService(new ContainerStore(raw, writer), files, new PythonSandbox(ci ? {
     timeoutMs: ci.timeoutMs, memoryLimitMb: ci.memoryLimitMb, maxOutputBytes: ci.maxOutputBytes, maxFileBytes: ci.maxFileBytes,
     maxLiveInterpreters: ci.maxLiveInterpreters,
-  } : {}), ci ? { idleMinutes: ci.idleMinutes, maxFileBytes: ci.maxUploadBytes } : {});
+  } : {}), config.containers);
   containers.start();
   const ws = config.tools.webSearch;
   const serverTools = new ServerTools({

@@ -122,8 +122,6 @@ const toolsSchema = section({
     max_output_bytes: integer(1024).default(65_536),
     max_file_mb: integer(1).default(32),
     max_live_interpreters: integer(1).default(4),
-    idle_minutes: integer(1).default(20),
-    max_upload_mb: integer(1).default(100),
   }).prefault({}),
 }).prefault({});
 
@@ -161,6 +159,10 @@ export const configFileSchema = section({
     max_recorded_mb: integer(1).default(16),
   }).prefault({}),
   tools: toolsSchema,
+  containers: section({
+    idle_minutes: integer(1).default(20),
+    max_file_mb: integer(1).default(100),
+  }).prefault({}),
   vector_stores: section({
     ingest_concurrency: integer(1, 64).default(2),
     vector_weight: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.5),

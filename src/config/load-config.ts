@@ -61,6 +61,8 @@ export interface Config {
   defaultContextWindow: number;
   /** The hosted tools Switchboard runs itself (tools/tools-config.ts). */
   tools: ToolsConfig;
+  /** Code interpreter containers (Containers API): idle expiry and the largest file one takes. */
+  containers: { idleMinutes: number; maxFileBytes: number };
   /** Vector stores: ingestion and ranking (hybrid when an embeddings endpoint is configured). */
   vectorStores: VectorStoreOptions;
 }
@@ -154,6 +156,7 @@ export function buildConfig(file: Record<string, unknown>, env: Env, overrides: 
     ...(f.server.secret_key !== undefined ? { secretKey: f.server.secret_key } : {}),
     defaultContextWindow: f.server.default_context_window,
     tools: toolsConfig(f.tools, env),
+    containers: { idleMinutes: f.containers.idle_minutes, maxFileBytes: f.containers.max_file_mb * MiB },
     vectorStores: {
       ingest_concurrency: f.vector_stores.ingest_concurrency,
       vector_weight: f.vector_stores.vector_weight,
@@ -207,8 +210,7 @@ function toolsConfig(t: ConfigFile['tools'], env: Env): ToolsConfig {
     codeInterpreter: t.code_interpreter.enabled ? {
       timeoutMs: t.code_interpreter.timeout_ms, memoryLimitMb: t.code_interpreter.memory_limit_mb,
       maxOutputBytes: t.code_interpreter.max_output_bytes, maxFileBytes: t.code_interpreter.max_file_mb * MiB,
-      maxLiveInterpreters: t.code_interpreter.max_live_interpreters, idleMinutes: t.code_interpreter.idle_minutes,
-      maxUploadBytes: t.code_interpreter.max_upload_mb * MiB,
+      maxLiveInterpreters: t.code_interpreter.max_live_interpreters,
     } : null,
   };
 }

@@ -38,9 +38,5 @@ export interface ToolsConfig {
     maxFileBytes: number;
     /** Interpreter processes alive at once. */
     maxLiveInterpreters: number;
-    /** Idle minutes before a container expires when it does not say. */
-    idleMinutes: number;
-    /** Largest file uploaded or copied into a container. */
-    maxUploadBytes: number;
   } | null;
 }

@@ -67,7 +67,9 @@ test('configuration mistakes are reported, not ignored', () => {
 test('an unknown setting is an error naming it, at every level (a typo must not leave a default in place)', () => {
   const provider = { name: 'x', kind: 'openai-chat', base_url: 'http://a' };
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ aliases: { fast: 'x/m' } }, /^aliases: unknown setting \(the top level takes server, database, background, auth, providers, models, files, idempotency, fetch\)$/],
+    [{ aliases: { fast: 'x/m' } }, /^aliases: unknown setting \(the top level takes server, database, background, auth, providers, models, files, idempotency, tools, containers, vector_stores, fetch\)$/],
+    [{ tools: { web_searh: { backend: 'brave' } } }, /^tools\.web_searh: unknown setting/],
+    [{ tools: { mcp: { allowed_hosts: [] } } }, /^tools\.mcp\.allowed_hosts: unknown setting/],
     [{ server: { prot: 8080 } }, /^server\.prot: unknown setting/],
     [{ database: { file: 'a.db' } }, /^database\.file: unknown setting/],
     [{ auth: { keys: ['k'] } }, /^auth\.keys: unknown setting/],

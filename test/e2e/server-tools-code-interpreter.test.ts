@@ -84,12 +84,12 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
   });
 }
 
-test('streamed: the code interpreter events in order; outputs only when included', async () => {
-  fakes.chat.enqueue(
+for (const kind of ['chat', 'anthropic'] as Kind[]) test(`streamed on ${kind}: the code interpreter events in order; outputs only when included`, async () => {
+  fakes[kind].enqueue(
     { kind: 'reply', toolCalls: [{ name: 'python', arguments: JSON.stringify({ code: 'print(1 + 1)' }) }] },
     { kind: 'reply', text: 'Two.' },
   );
-  const stream = sb.client().responses.stream({ model: 'chat/m', input: '1+1', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] });
+  const stream = sb.client().responses.stream({ model: `${kind}/m`, input: '1+1', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] });
   const types: string[] = [];
   for await (const e of stream) types.push(e.type);
   const final = await stream.finalResponse();

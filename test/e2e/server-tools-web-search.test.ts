@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
+import { startFakeResponses } from '../fakes/fake-responses.js';
 import { startFakeSearxng } from '../fakes/fake-searxng.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
 type Kind = 'chat' | 'anthropic';
-const fakes = {} as Record<Kind, FakeUpstream>;
+const fakes = {} as Record<Kind | 'openai', FakeUpstream>;
 let searx: Awaited<ReturnType<typeof startFakeSearxng>>;
 let sb: TestServer;
 let bare: TestServer;
@@ -29,6 +30,7 @@ const ARTICLE = `<!doctype html><html><head><title>Switchboard 1.0 released</tit
 before(async () => {
   fakes.chat = await startFakeChatCompletions();
   fakes.anthropic = await startFakeAnthropic();
+  fakes.openai = await startFakeResponses();
   searx = await startFakeSearxng({
     results: { 'switchboard release date': [{ url: '/blog/release', title: 'Switchboard 1.0 released', content: 'Switchboard 1.0 was released…' }] },
     pages: { '/blog/release': { contentType: 'text/html; charset=utf-8', body: ARTICLE } },
@@ -37,6 +39,8 @@ before(async () => {
   const providers = [
     { name: 'chat', kind: 'openai-chat', base_url: fakes.chat.baseUrl },
     { name: 'anthropic', kind: 'anthropic', base_url: fakes.anthropic.baseUrl, api_key: 'k' },
+    // OpenAI runs hosted tools itself unless told to leave them to Switchboard.
+    { name: 'openai', kind: 'openai', base_url: fakes.openai.baseUrl, api_key: 'k', server_tools: 'switchboard' },
   ];
   sb = await startSwitchboard({
     providers,
@@ -52,7 +56,7 @@ after(async () => {
   for (const f of Object.values(fakes)) await f?.close();
 });
 
-function script(kind: Kind) {
+function script(kind: Kind | 'openai') {
   const answer = `It was released on 3 December 2026 — see [Switchboard 1.0 released](${pageUrl}).`;
   fakes[kind].enqueue(
     { kind: 'reply', toolCalls: [{ name: 'web_search', arguments: '{"query":"switchboard release date"}' }], usage: { input: 100, output: 10 } },
@@ -144,4 +148,15 @@ test('without a configured backend: an offered web_search is left out, a forced 
   assert.equal(err?.status, 400);
   assert.equal(err.error.param, 'tool_choice');
   assert.match(err.error.message, /tools\.web_search/);
+});
+
+test('an openai-kind provider configured server_tools: switchboard gets the search as a function, and its result as function output', async () => {
+  const n = fakes.openai.received.length;
+  script('openai');
+  const r = await sb.client().responses.create({ model: 'openai/gpt-5', input: 'When?', tools: [{ type: 'web_search' }] });
+  assert.deepEqual(r.output.map((i) => i.type), ['web_search_call', 'message']);
+  const [first, second] = fakes.openai.received.slice(n).map((x) => x.body);
+  assert.deepEqual(first.tools.map((t: any) => `${t.type}:${t.name ?? ''}`), ['function:web_search', 'function:web_open_page', 'function:web_find_in_page']);
+  const out = second.input.find((i: any) => i.type === 'function_call_output');
+  assert.match(String(out.output), /released on 3 December 2026/);
 });
