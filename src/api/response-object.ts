@@ -121,7 +121,7 @@ function echoFormat(format: TextFormat | undefined): Record<string, unknown> {
 
 /** What a client sees: reasoning `encrypted_content` only when it asked for it with `include`. */
 export function presentResponse(r: ResponseObject, includeEncrypted: boolean): ResponseObject {
-  if (!r.output.some((i) => presentItem(i, includeEncrypted) !== i)) return r;
+  if (!r.output.some((i) => hidesSomething(i, includeEncrypted))) return r;
   return { ...r, output: r.output.map((i) => presentItem(i, includeEncrypted)) };
 }
 
@@ -130,13 +130,21 @@ export function presentResponse(r: ResponseObject, includeEncrypted: boolean): R
  * tool told the model (kept on stored items for later turns: tools/types.ts MODEL_OUTPUT_KEY).
  */
 export function presentItem(item: Item, includeEncrypted: boolean): Item {
-  if (item._switchboard_model_output !== undefined) {
-    const { _switchboard_model_output: _kept, ...rest } = item;
+  if (!hidesSomething(item, includeEncrypted)) return item;
+  if (item.type === 'reasoning') {
+    const { encrypted_content: _hidden, ...rest } = item;
     return rest as Item;
   }
-  if (includeEncrypted || item.type !== 'reasoning' || item.encrypted_content == null) return item;
-  const { encrypted_content: _hidden, ...rest } = item;
+  const { _switchboard_model_output: _kept, ...rest } = item;
   return rest as Item;
+}
+
+/** Messages and function calls, most of any output, cost one comparison or two. */
+function hidesSomething(item: Item, includeEncrypted: boolean): boolean {
+  const type = item.type;
+  if (type === 'message' || type === 'function_call') return false;
+  if (type === 'reasoning') return !includeEncrypted && item.encrypted_content != null;
+  return item._switchboard_model_output !== undefined;
 }
 
 /**

@@ -61,7 +61,7 @@ export function leaveOutUnrunnableTools(
     out = { ...out, tool_choice: null };
     dropped.push('tool_choice');
   }
-  const serverRun = switchboardRuns.size ? offeredOf(kept.filter((t) => !hostedBy.has(t.type)), switchboardRuns) : NONE;
+  const serverRun = switchboardRuns.size && kept.length ? offeredOf(kept.filter((t) => !hostedBy.has(t.type)), switchboardRuns) : NONE;
   return { params: out, omitted, dropped, serverRun };
 }
 

@@ -191,7 +191,7 @@ export class ResponsesService {
     await inputFor(routes[0]);
 
     // Server-side tools: checked (400s) and prepared — MCP lists, approved MCP calls — before anything is stored.
-    const tools = await this.prepareTools(ctx, params, routes, assembled.history, assembled.input, signal);
+    const tools = params.tools?.length ? await this.prepareTools(ctx, params, routes, assembled.history, assembled.input, signal) : null;
 
     const response = existing ?? initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (conversation && !existing) response.conversation = { id: conversation.id }; // conversations
