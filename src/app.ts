@@ -28,7 +28,7 @@ import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { PythonSandbox } from './tools/code-interpreter/sandbox.js';
 import { ServerTools } from './tools/server-tools.js';
-import { McpConnector } from './tools/mcp/mcp-client.js';
+import { lazyMcpConnector } from './tools/mcp/lazy-connector.js';
 import { createWebSearch } from './tools/web-search/index.js';
 import { VectorStoreService } from './vector-stores/vector-store-service.js';
 import { VectorStoreStore } from './vector-stores/vector-store-store.js';
@@ -103,7 +103,7 @@ export async function startServer(
     }, new SafeFetcher({ ...config.fetch, maxBytes: ws.pageMaxBytes, timeoutMs: ws.pageTimeoutMs })) : null,
     containers: ci ? containers : null,
     vectorStores: config.tools.fileSearch ? vectorStores : null,
-    mcp: config.tools.mcp ? { connector: new McpConnector(config.tools.mcp), options: config.tools.mcp } : null,
+    mcp: config.tools.mcp ? { connector: lazyMcpConnector(config.tools.mcp), options: config.tools.mcp } : null,
   });
   const conversations = new ConversationService(new ConversationStore(raw, writer), store, new InProcessConversationLocks());
   const context = new ContextManager({ key: loadSecretKey(config), defaultWindow: config.defaultContextWindow, log });

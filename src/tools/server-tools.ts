@@ -18,7 +18,10 @@ import { codeInterpreterKit, type CodeContainers } from './kits/code-interpreter
 import { prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
 import type { WebSearch } from './web-search/web-search.js';
 import { parseFilter } from '../vector-stores/attribute-filter.js';
-import { checkMcpHeaders, checkMcpServerUrl, type McpConnector, type McpOptions } from './mcp/mcp-client.js';
+import type { McpOptions } from './mcp/mcp-client.js';
+import { checkMcpServerUrl } from './mcp/server-address.js';
+import { checkMcpHeaders } from './mcp/session-headers.js';
+import type { McpOpener } from './mcp/lazy-connector.js';
 
 export const WEB_SEARCH_TYPES = ['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11'];
 
@@ -30,7 +33,7 @@ export interface ContainerSource extends CodeContainers {
 export interface ServerToolServices {
   webSearch?: WebSearch | null;
   vectorStores?: VectorSearch | null;
-  mcp?: { connector: McpConnector; options: McpOptions } | null;
+  mcp?: { connector: McpOpener; options: McpOptions } | null;
   containers?: ContainerSource | null;
   /** Model turns one response may take (default 10). */
   maxTurns?: number;

@@ -4,7 +4,7 @@
  * (its legacy build is the one that runs on Node 20); HTML through linkedom (scripts and styles dropped);
  * everything else that is text must be valid UTF-8. Anything else is `unsupported_file`.
  */
-import { parseHTML } from 'linkedom';
+import { parseHTML } from '../tools/web-search/html-parsers.js';
 
 export class ExtractionError extends Error {
   constructor(readonly code: 'unsupported_file' | 'invalid_file', message: string) {

@@ -14,7 +14,8 @@ import { mcpFunctionName } from '../function-names.js';
 import type { CallIO, CallOutcome, HostedCall, ModelFunction, ToolKit } from '../types.js';
 import { MODEL_OUTPUT_KEY } from '../types.js';
 import { parseArgs } from './kit-args.js';
-import type { McpConnector, McpServerSpec, McpToolInfo } from '../mcp/mcp-client.js';
+import type { McpServerSpec, McpToolInfo } from '../mcp/mcp-client.js';
+import type { McpOpener as McpConnector } from '../mcp/lazy-connector.js';
 import { filterAllowedTools, needsApproval } from '../mcp/approval.js';
 
 export interface McpEntry extends McpServerSpec {

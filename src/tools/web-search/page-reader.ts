@@ -5,8 +5,7 @@
  * furniture, when Readability finds no article), plain text and Markdown as they are. Anything else (images,
  * PDFs, archives) is refused with a message saying so.
  */
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { parseHTML, readabilityClass } from './html-parsers.js';
 import type { CancelSignal } from '../../api/cancellation.js';
 import { ApiError } from '../../api/errors.js';
 import type { SafeFetcher } from '../../content/safe-fetch.js';
@@ -91,6 +90,7 @@ export function readHtml(html: string, url: string, maxElements = 30_000): PageT
   // nothing; counting start tags in the source is close enough and costs one pass.
   if (countTags(source) <= maxElements) {
     try {
+      const Readability = readabilityClass();
       const article = new Readability<unknown>(document as unknown as Document, { serializer: (n) => n }).parse();
       if (article?.content) {
         text = htmlToText(article.content as Parameters<typeof htmlToText>[0]);
