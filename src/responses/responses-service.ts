@@ -131,7 +131,13 @@ export class ResponsesService {
     this.live = background.live ?? new InProcessRuns();
     this.eventLog = background.eventLog ?? { read: (ctx, r, afterSeq) => store.listEvents(ctx, r, afterSeq) };
     this.cancellation = background.cancellation ?? new InProcessCancellation();
+    this.toolsPlain = { types: tools.types, preferSwitchboard: false };
+    this.toolsPreferred = { types: tools.types, preferSwitchboard: true };
   }
+
+  /** What checkParamSupport needs of the server-side tools, made once (it runs for every route of every request). */
+  private readonly toolsPlain: { types: ReadonlySet<string>; preferSwitchboard: boolean };
+  private readonly toolsPreferred: { types: ReadonlySet<string>; preferSwitchboard: boolean };
 
   /**
    * Validates routing and context. A foreground response: persists it in progress and starts the upstream
@@ -505,9 +511,8 @@ export class ResponsesService {
     let firstError: unknown = null;
     for (const route of this.registry.resolve(params.model)) {
       try {
-        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported, {
-          types: this.tools.types, preferSwitchboard: route.config.serverTools === 'switchboard',
-        });
+        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported,
+          route.config.serverTools === 'switchboard' ? this.toolsPreferred : this.toolsPlain);
         prepared.push({ ...route, ...checked });
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
