@@ -10,11 +10,12 @@ import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeResponses } from '../fakes/fake-responses.js';
+import { startFakeGemini } from '../fakes/fake-gemini.js';
 import { startFakeSearxng } from '../fakes/fake-searxng.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
 import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
-type Kind = 'chat' | 'anthropic';
+type Kind = 'chat' | 'anthropic' | 'gemini';
 const fakes = {} as Record<Kind | 'openai', FakeUpstream>;
 let searx: Awaited<ReturnType<typeof startFakeSearxng>>;
 let sb: TestServer;
@@ -31,6 +32,7 @@ before(async () => {
   fakes.chat = await startFakeChatCompletions();
   fakes.anthropic = await startFakeAnthropic();
   fakes.openai = await startFakeResponses();
+  fakes.gemini = await startFakeGemini();
   searx = await startFakeSearxng({
     results: { 'switchboard release date': [{ url: '/blog/release', title: 'Switchboard 1.0 released', content: 'Switchboard 1.0 was released…' }] },
     pages: { '/blog/release': { contentType: 'text/html; charset=utf-8', body: ARTICLE } },
@@ -39,6 +41,7 @@ before(async () => {
   const providers = [
     { name: 'chat', kind: 'openai-chat', base_url: fakes.chat.baseUrl },
     { name: 'anthropic', kind: 'anthropic', base_url: fakes.anthropic.baseUrl, api_key: 'k' },
+    { name: 'gemini', kind: 'gemini', base_url: fakes.gemini.baseUrl, api_key: 'k' },
     // OpenAI runs hosted tools itself unless told to leave them to Switchboard.
     { name: 'openai', kind: 'openai', base_url: fakes.openai.baseUrl, api_key: 'k', server_tools: 'switchboard' },
   ];
@@ -65,7 +68,7 @@ function script(kind: Kind | 'openai') {
   return answer;
 }
 
-for (const kind of ['chat', 'anthropic'] as Kind[]) {
+for (const kind of ['chat', 'anthropic', 'gemini'] as Kind[]) {
   describe(`web_search on ${kind}`, () => {
     test('non-streamed: search item, results fed back in the vendor format, cited answer, usage summed', async () => {
       const before = fakes[kind].received.length;
@@ -75,8 +78,10 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
         include: ['web_search_call.action.sources'],
       });
       assert.equal(r.status, 'completed');
-      assert.deepEqual(r.output.map((i) => i.type), ['web_search_call', 'message']);
-      const call = r.output[0] as any;
+      // Gemini's function calls come with a thought signature: a reasoning item first, replayed next turn.
+      const output = r.output.filter((i) => i.type !== 'reasoning');
+      assert.deepEqual(output.map((i) => i.type), ['web_search_call', 'message']);
+      const call = output[0] as any;
       assert.equal(call.status, 'completed');
       assert.equal(call.action.type, 'search');
       assert.equal(call.action.query, 'switchboard release date');
@@ -92,7 +97,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
       assert.doesNotMatch(results[0].text, /do not read me/, 'scripts are not page text');
       assert.ok(results[0].text.includes(pageUrl));
 
-      const msg = r.output[1] as any;
+      const msg = output[1] as any;
       const text = msg.content[0].text as string;
       assert.equal(text, answer);
       const [cite] = msg.content[0].annotations;
@@ -110,8 +115,9 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
       const types: string[] = [];
       for await (const e of stream) types.push(e.type);
       const final = await stream.finalResponse();
-      assert.deepEqual(final.output.map((i) => i.type), ['web_search_call', 'message']);
-      assert.equal((final.output[0] as any).action.sources, undefined, 'sources only when included');
+      const output = final.output.filter((i) => i.type !== 'reasoning');
+      assert.deepEqual(output.map((i) => i.type), ['web_search_call', 'message']);
+      assert.equal((output[0] as any).action.sources, undefined, 'sources only when included');
       const order = [
         'response.created', 'response.in_progress', 'response.output_item.added', 'response.web_search_call.in_progress',
         'response.web_search_call.searching', 'response.web_search_call.completed', 'response.output_item.done',
@@ -159,4 +165,13 @@ test('an openai-kind provider configured server_tools: switchboard gets the sear
   assert.deepEqual(first.tools.map((t: any) => `${t.type}:${t.name ?? ''}`), ['function:web_search', 'function:web_open_page', 'function:web_find_in_page']);
   const out = second.input.find((i: any) => i.type === 'function_call_output');
   assert.match(String(out.output), /released on 3 December 2026/);
+});
+
+test('tool_choice forcing web_search forces the search function', async () => {
+  const n = fakes.chat.received.length;
+  script('chat');
+  const r = await sb.client().responses.create({ model: 'chat/m', input: 'When?', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } as any });
+  assert.equal(r.status, 'completed');
+  assert.deepEqual(fakes.chat.received[n].body.tool_choice, { type: 'function', function: { name: 'web_search' } });
+  assert.equal(r.tool_choice && (r.tool_choice as any).type, 'web_search', 'the Response echoes what the client asked');
 });
