@@ -175,3 +175,16 @@ test('tool_choice forcing web_search forces the search function', async () => {
   assert.deepEqual(fakes.chat.received[n].body.tool_choice, { type: 'function', function: { name: 'web_search' } });
   assert.equal(r.tool_choice && (r.tool_choice as any).type, 'web_search', 'the Response echoes what the client asked');
 });
+
+test("Codex's web_search with external_web_access: false searches the index only: no page is read, no page function offered", async () => {
+  const n = fakes.chat.received.length;
+  const pagesBefore = searx.pageHits.length;
+  script('chat');
+  const r = await sb.client().responses.create({
+    model: 'chat/m', input: 'When?', tools: [{ type: 'web_search', external_web_access: false } as any],
+  });
+  assert.equal(r.output[0].type, 'web_search_call');
+  assert.deepEqual(toolNamesIn('chat', fakes.chat.received[n].body), ['web_search']);
+  assert.equal(searx.pageHits.length, pagesBefore, 'no page fetched');
+  assert.match(toolResultsIn('chat', fakes.chat.received[n + 1].body)[0].text, /Switchboard 1.0 was released/, 'the snippet');
+});

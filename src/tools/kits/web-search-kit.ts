@@ -7,7 +7,7 @@
 import { newId } from '../../api/ids.js';
 import type { Item } from '../../api/items.js';
 import { WEB_FIND_FN, WEB_OPEN_PAGE_FN, WEB_SEARCH_FN } from '../function-names.js';
-import type { CallIO, CallOutcome, CitationSource, HostedCall, ToolKit } from '../types.js';
+import type { CallIO, CallOutcome, CitationSource, HostedCall, ModelFunction, ToolKit } from '../types.js';
 import { parseArgs } from './kit-args.js';
 import type { ContextSize, WebSearch, WebSource } from '../web-search/index.js';
 
@@ -16,6 +16,8 @@ export interface WebSearchEntry {
   filters?: { allowed_domains?: string[] | null } | null;
   user_location?: Record<string, unknown> | null;
   search_context_size?: ContextSize | null;
+  /** Codex's flag: false asks for no live access to the web (then: the index's snippets, no page is opened). */
+  external_web_access?: boolean | null;
 }
 
 export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: ReadonlySet<string>): ToolKit {
@@ -23,25 +25,28 @@ export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: 
   const size = entry.search_context_size ?? undefined;
   const showSources = include.has('web_search_call.action.sources');
   const domains = allowed?.length ? ` Only these domains are searched: ${allowed.join(', ')}.` : '';
+  const live = entry.external_web_access !== false;
+  const functions: ModelFunction[] = [
+    {
+      type: 'function', name: WEB_SEARCH_FN, strict: false,
+      description: `Search the web. Returns numbered results with excerpts; cite what you use as markdown links [title](url).${domains}`,
+      parameters: { type: 'object', properties: { query: { type: 'string', description: 'The search query.' } }, required: ['query'], additionalProperties: false },
+    },
+    {
+      type: 'function', name: WEB_OPEN_PAGE_FN, strict: false,
+      description: 'Open a web page (usually a search result) and read its text.',
+      parameters: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'], additionalProperties: false },
+    },
+    {
+      type: 'function', name: WEB_FIND_FN, strict: false,
+      description: 'Find a word or phrase in a web page; returns the passages around each match.',
+      parameters: { type: 'object', properties: { url: { type: 'string' }, pattern: { type: 'string' } }, required: ['url', 'pattern'], additionalProperties: false },
+    },
+  ];
   return {
     type: entry.type,
-    functions: [
-      {
-        type: 'function', name: WEB_SEARCH_FN, strict: false,
-        description: `Search the web. Returns numbered results with excerpts; cite what you use as markdown links [title](url).${domains}`,
-        parameters: { type: 'object', properties: { query: { type: 'string', description: 'The search query.' } }, required: ['query'], additionalProperties: false },
-      },
-      {
-        type: 'function', name: WEB_OPEN_PAGE_FN, strict: false,
-        description: 'Open a web page (usually a search result) and read its text.',
-        parameters: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'], additionalProperties: false },
-      },
-      {
-        type: 'function', name: WEB_FIND_FN, strict: false,
-        description: 'Find a word or phrase in a web page; returns the passages around each match.',
-        parameters: { type: 'object', properties: { url: { type: 'string' }, pattern: { type: 'string' } }, required: ['url', 'pattern'], additionalProperties: false },
-      },
-    ],
+    // Without live web access the model can search (the backend's index) but not open pages.
+    functions: live ? functions : functions.slice(0, 1),
     call(name): HostedCall {
       const id = newId('ws');
       return {
@@ -61,7 +66,9 @@ export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: 
     try {
       if (name === WEB_SEARCH_FN) {
         const query = String(a.query ?? '');
-        const r = await search.search({ query, allowedDomains: allowed, userLocation: (entry.user_location ?? null) as never, contextSize: size }, io.signal);
+        const r = await search.search({
+          query, allowedDomains: allowed, userLocation: (entry.user_location ?? null) as never, contextSize: size, fetchPages: live,
+        }, io.signal);
         io.progress('web_search_call.completed');
         return {
           // OpenAI's action.sources entries are {type, url} only.

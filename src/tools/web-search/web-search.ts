@@ -45,6 +45,8 @@ export interface WebSearchRequest {
   allowedDomains?: string[];
   userLocation?: UserLocation | null;
   contextSize?: ContextSize;
+  /** false: the search's snippets only, no page read (a tool offered with `external_web_access: false`). */
+  fetchPages?: boolean;
 }
 
 export interface WebSearchResult extends ComposedResults {
@@ -119,7 +121,7 @@ export class WebSearchService implements WebSearch {
     }
     const pages = new Map<string, PageText>();
     const pageFailures: WebSearchResult['pageFailures'] = [];
-    if (this.fetchPages && hits.length) {
+    if (this.fetchPages && req.fetchPages !== false && hits.length) {
       const domains = normalizeDomains(req.allowedDomains);
       await Promise.all(hits.map(async (hit) => {
         try {
