@@ -196,6 +196,11 @@ test('approval resumed through a conversation', async () => {
   });
   assert.deepEqual(second.output.map((i) => i.type), ['mcp_call', 'message']);
   assert.match((second.output[0] as any).output, /8/);
+  // The conversation holds every item, shown as clients see them (what the model was told stays inside).
+  const items = await sb.client().conversations.items.list(conv.id, { order: 'asc' });
+  const types = items.data.map((i) => i.type);
+  assert.deepEqual(types.filter((t) => t.startsWith('mcp_')), ['mcp_list_tools', 'mcp_approval_request', 'mcp_approval_response', 'mcp_call']);
+  assert.ok(!JSON.stringify(items.data).includes('_switchboard_model_output'));
 });
 
 test('a server that is down: its list fails, the response still answers', async () => {
