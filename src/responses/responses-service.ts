@@ -15,28 +15,24 @@ import {
 } from '../engine/run-backends.js';
 import { resolveContent } from '../content/resolve-content.js';
 import type { SafeFetcher } from '../content/safe-fetch.js';
-import { reasoningStateFor } from '../engine/reasoning-state.js';
 import type { FileService } from '../files/file-service.js';
 import { runTurn, type TurnOutcome } from '../engine/run-turn.js';
 import { fetchRemoteFor, type ProviderRegistry, type Route } from '../providers/registry.js';
-import type { ModelRequest } from '../providers/types.js';
 import { startUpstream, type PreparedRoute, type Started } from './start-upstream.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { ResponseStore, StoredResponse, UnfinishedResponse } from '../store/response-store.js';
 import { assembleHistory } from './assemble-history.js';
 import { normalizeInput } from './normalize-input.js';
-import { checkParamSupport } from './param-support.js';
+import { ModelRoutes, leadWithEvents, modelRequests } from './model-routes.js';
 import { RunControl, RunRegistry, RunStoppedError } from '../engine/run-control.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { checkNotAConversationTurn, type ConversationService, type ConversationTurn } from '../conversations/conversation-service.js'; // conversations
 import { randomBytes } from 'node:crypto'; // [context]
 import { ContextManager, leadWith, type PreparedContext } from '../context/context-manager.js'; // [context]
 import { DEFAULT_CONTEXT_WINDOW } from '../config/types.js'; // [context]
-import { ServerTools, withToolFunctions } from '../tools/server-tools.js';
+import { ServerTools } from '../tools/server-tools.js';
 import type { ToolSession } from '../tools/tool-session.js';
-import { modelView } from '../tools/model-view.js';
 import { redactTools } from '../tools/redact.js';
-import type { ModelEvent } from '../providers/types.js';
 
 /** A background run is not stopped by its client leaving: it has a signal that never fires. */
 const NEVER: CancelSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
@@ -116,7 +112,7 @@ export class ResponsesService {
 
   constructor(
     private readonly store: ResponseStore,
-    private readonly registry: ProviderRegistry,
+    registry: ProviderRegistry,
     private readonly content: ContentDeps,
     private readonly upstream: UpstreamOptions = {},
     background: RunBackends = {},
@@ -124,20 +120,18 @@ export class ResponsesService {
     // [context] compaction items, context_management and truncation (src/context/context-manager.ts)
     private readonly context = new ContextManager({ key: randomBytes(32), defaultWindow: DEFAULT_CONTEXT_WINDOW }),
     /** The hosted tools Switchboard runs itself (web search, file search, MCP, code interpreter), as configured. */
-    private readonly tools = new ServerTools(),
+    tools = new ServerTools(),
   ) {
     this.log = upstream.log ?? silentLogger();
     this.queue = background.queue ?? new WorkerPool(background.workers ?? 8);
     this.live = background.live ?? new InProcessRuns();
     this.eventLog = background.eventLog ?? { read: (ctx, r, afterSeq) => store.listEvents(ctx, r, afterSeq) };
     this.cancellation = background.cancellation ?? new InProcessCancellation();
-    this.toolsPlain = { types: tools.types, preferSwitchboard: false };
-    this.toolsPreferred = { types: tools.types, preferSwitchboard: true };
+    this.routing = new ModelRoutes(registry, tools);
   }
 
-  /** What checkParamSupport needs of the server-side tools, made once (it runs for every route of every request). */
-  private readonly toolsPlain: { types: ReadonlySet<string>; preferSwitchboard: boolean };
-  private readonly toolsPreferred: { types: ReadonlySet<string>; preferSwitchboard: boolean };
+  /** Routes, server-side tools and the model requests of a response (model-routes.ts). */
+  private readonly routing: ModelRoutes;
 
   /**
    * Validates routing and context. A foreground response: persists it in progress and starts the upstream
@@ -148,7 +142,7 @@ export class ResponsesService {
     if (params.background && params.store === false) {
       throw new ApiError(400, "Background responses must be stored: 'background' cannot be used with 'store': false.", { param: 'background', code: 'invalid_value' });
     }
-    const routes = this.prepareRoutes(params);
+    const routes = this.routing.prepare(params);
     // conversations: a turn of a conversation waits for the turns before it (its lock), then sees their items.
     const conversation = params.conversation == null ? null : await this.enterConversation(ctx, params, signal);
     try {
@@ -197,7 +191,7 @@ export class ResponsesService {
     await inputFor(routes[0]);
 
     // Server-side tools: checked (400s) and prepared — MCP lists, approved MCP calls — before anything is stored.
-    const tools = params.tools?.length ? await this.prepareTools(ctx, params, routes, assembled.history, assembled.input, signal) : null;
+    const tools = params.tools?.length ? await this.routing.prepareTools(ctx, params, routes, assembled.history, assembled.input, signal) : null;
 
     const response = existing ?? initialResponse(newId('resp'), routes[0].routed, params, Math.floor(Date.now() / 1000));
     if (conversation && !existing) response.conversation = { id: conversation.id }; // conversations
@@ -229,50 +223,6 @@ export class ResponsesService {
     }
   }
 
-  /**
-   * The hosted tools Switchboard runs for this request's routes: their entries checked (400 before anything is
-   * stored) and the response's session prepared; each such route's model then sees them as functions.
-   */
-  private async prepareTools(
-    ctx: RequestContext, params: CreateParams, routes: PreparedRoute[], history: Item[], input: Item[], signal: CancelSignal,
-  ): Promise<ToolSession | null> {
-    if (!params.tools?.length) return null;
-    const runTypes = new Set<string>();
-    for (const route of routes) for (const t of route.serverRun) runTypes.add(t);
-    if (!runTypes.size) return null;
-    await this.tools.check(ctx, params, runTypes);
-    const session = await this.tools.prepare(ctx, params, runTypes, history, input, signal);
-    if (!session) return null;
-    for (const route of routes) {
-      if (!route.serverRun.size) continue;
-      const plain = route.params;
-      route.params = withToolFunctions(plain, route.serverRun, session);
-      route.noToolParams = withToolFunctions(plain, route.serverRun, session, true);
-    }
-    return session;
-  }
-
-  /**
-   * The model request for `route`, with `extra` items after the input (the agent loop's output so far, a
-   * structured-output repair); `noTools`: the model must answer without tools (max_tool_calls spent).
-   */
-  private requestBuilder(params: CreateParams, r: RunSetup) {
-    const first = r.tools ? leadingItems(r.tools.leading) : [];
-    return async (route: PreparedRoute, extra: Item[] = first, attemptSignal: CancelSignal = r.run, noTools = false): Promise<ModelRequest> => {
-      const input = await r.inputFor(route);
-      let items = extra.length ? [...input, ...extra] : input;
-      // A function-calling model sees hosted-tool items as the calls and results they were (tools/model-view.ts).
-      if (!vendorRunsTools(route)) items = modelView(items);
-      return {
-        model: route.model,
-        instructions: params.instructions ?? null,
-        input: reasoningStateFor(route.provider.kind, items),
-        params: noTools ? route.noToolParams ?? { ...route.params, tool_choice: 'none' } : route.params,
-        signal: attemptSignal,
-      };
-    };
-  }
-
   /** Where a run commits and how it leaves memory. */
   private hostFor(ctx: RequestContext, r: RunSetup, settle: () => void): RunHost {
     const store = this.store;
@@ -288,7 +238,7 @@ export class ResponsesService {
 
   private async startRun(ctx: RequestContext, params: CreateParams, r: RunSetup): Promise<Begun> {
     const { response, run: control, routes, assembled, store } = r;
-    const build = this.requestBuilder(params, r);
+    const build = modelRequests(params, r);
 
     let started: Started;
     try {
@@ -424,7 +374,7 @@ export class ResponsesService {
         this.log.warn({ request_id: ctx.requestId, response_id: response.id, err: err instanceof Error ? err.message : String(err) }, 'background response: status not stored');
       }
     }
-    const build = this.requestBuilder(params, r);
+    const build = modelRequests(params, r);
     return run.execute(null, async (builder): Promise<TurnOutcome> => {
       const stopped = () => stoppedOutcome(builder, control);
       if (control.aborted) return stopped();
@@ -502,27 +452,6 @@ export class ResponsesService {
     return this.runs.drain(graceMs);
   }
 
-  /**
-   * The model's routes (primary, then fallbacks) that can honour this request. A fallback that cannot is
-   * skipped; when none can, the primary's reason is the answer.
-   */
-  private prepareRoutes(params: CreateParams): PreparedRoute[] {
-    const prepared: PreparedRoute[] = [];
-    let firstError: unknown = null;
-    for (const route of this.registry.resolve(params.model)) {
-      try {
-        const checked = checkParamSupport(params, route.provider, route.config.dropUnsupported,
-          route.config.serverTools === 'switchboard' ? this.toolsPreferred : this.toolsPlain);
-        prepared.push({ ...route, ...checked });
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        firstError ??= err;
-      }
-    }
-    if (!prepared.length) throw firstError;
-    return prepared;
-  }
-
   async retrieve(ctx: RequestContext, id: string, include: string[]): Promise<ResponseObject> {
     const r = await this.mustGet(ctx, id, true);
     return presentResponse(r.response, include.includes('reasoning.encrypted_content'));
@@ -594,24 +523,6 @@ export class ResponsesService {
     if (!r) throw responseNotFound(id);
     return r;
   }
-}
-
-/** Whether the route's vendor runs hosted tools itself (the openai kind, unless configured `server_tools: switchboard`). */
-function vendorRunsTools(route: PreparedRoute): boolean {
-  return route.provider.supportedToolTypes === undefined && route.config.serverTools !== 'switchboard';
-}
-
-/** Events done before the model's first turn lead its stream. */
-async function* leadWithEvents(lead: ModelEvent[], events: AsyncIterable<ModelEvent>): AsyncIterable<ModelEvent> {
-  yield* lead;
-  yield* events;
-}
-
-/** The finished items among events (what the model's first turn must see of the work done before it). */
-function leadingItems(events: ModelEvent[]): Item[] {
-  const out: Item[] = [];
-  for (const e of events) if (e.type === 'hosted-item-done' || e.type === 'item') out.push(e.item);
-  return out;
 }
 
 /** A run stopped before its model call: ended by the server (deleted, shutdown) or cancelled. */
