@@ -484,6 +484,15 @@ export class ResponseBuilder {
     this.emit(`response.${name}`, { ...payload(fields), output_index: h.index, item_id: h.item.id });
   }
 
+  /**
+   * Fields of an open hosted item that are known before it ends (an MCP call's arguments once streamed), so an
+   * item cut short keeps them. No event: its progress events already said so.
+   */
+  patchHosted(key: string, fields: Record<string, unknown>): void {
+    const h = this.hosted.get(key);
+    if (h) Object.assign(h.item, fields);
+  }
+
   /** `final` null: the item ends as it is (status set to `status` when the stream was cut short). */
   private endHosted(key: string, final: Item | null, status: 'incomplete' | null) {
     const h = this.hosted.get(key);

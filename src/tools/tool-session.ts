@@ -99,7 +99,10 @@ export class ToolSession {
           return true;
         }
         if (!p.open) this.open(p, builder, p.args);
-        else if (p.call.argumentsDone) this.progress(p, builder, p.call.argumentsDone(p.args));
+        else {
+          if (p.call.argumentsDone) this.progress(p, builder, p.call.argumentsDone(p.args));
+          builder.patchHosted(p.key, { arguments: p.args });
+        }
         return true;
       }
       default:

@@ -124,7 +124,10 @@ export async function runMcpCall(entry: McpEntry, connector: McpConnector, tool:
     if (io.signal.aborted) throw new Error('aborted');
     return r.ok ? done(r.output, null) : done(null, r.error);
   } finally {
-    await session.close().catch(() => {});
+    // Cancelled: the SDK's notifications/cancelled is still on its way; closing now would cut it off, and the
+    // server would go on working for nobody. The session ends a moment later instead.
+    if (io.signal.aborted) setTimeout(() => { session.close().catch(() => {}); }, 250).unref();
+    else await session.close().catch(() => {});
   }
 }
 
