@@ -101,7 +101,16 @@ export class ServerTools {
         if (!kits.some((k) => k.functions.some((f) => f.name === FILE_SEARCH_FN))) kits.push(fileSearchKit(e as unknown as FileSearchEntry, this.s.vectorStores!, include));
       } else if (e.type === 'code_interpreter') {
         if (kits.some((k) => k.functions.some((f) => f.name === CODE_FN))) continue;
-        const container = await this.s.containers!.forCall(ctx, e.container ?? 'auto', lastContainer(before));
+        let container: { id: string };
+        try {
+          container = await this.s.containers!.forCall(ctx, e.container ?? 'auto', lastContainer(before));
+        } catch (err) {
+          // An unknown or expired container named by the request: the 400 names this tool entry.
+          if (err instanceof ApiError && err.status === 400) {
+            throw new ApiError(400, err.message, { param: `tools[${(params.tools ?? []).indexOf(e as unknown as Tool)}].container`, code: err.code });
+          }
+          throw err;
+        }
         kits.push(codeInterpreterKit(container.id, this.s.containers!, include));
       } else if (e.type === 'mcp') {
         const entry = e as unknown as McpEntry;

@@ -115,3 +115,11 @@ test('a Python error is a completed call whose traceback the model sees', async 
   assert.equal(r.status, 'completed');
   assert.match(toolResultsIn('chat', fakes.chat.received[n + 1].body)[0].text, /ZeroDivisionError/);
 });
+
+test('a container id that does not exist is a 400 naming the tool entry', async () => {
+  const err = await sb.client().responses.create({
+    model: 'chat/m', input: 'x', tools: [{ type: 'function', name: 'f', parameters: {} } as any, { type: 'code_interpreter', container: 'cntr_missing' }],
+  }).then(() => null, (e) => e);
+  assert.equal(err?.status, 400);
+  assert.equal(err.error.param, 'tools[1].container');
+});
