@@ -74,6 +74,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
       // The model was offered the server's tools and told the result.
       const seen = fakes[kind].received.slice(n);
       assert.ok(toolNamesIn(kind, seen[0].body).includes('mcp__calc__add'));
+      assert.ok(!JSON.stringify(seen[0].body.tools).includes('$schema'), 'the MCP schema dialect stamp is not passed on');
       assert.match(toolResultsIn(kind, seen[1].body)[0].text, /5/);
       // Never echoed nor stored in clear.
       const echoed = JSON.stringify(r.tools);

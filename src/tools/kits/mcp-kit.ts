@@ -79,7 +79,7 @@ function mcpKit(entry: McpEntry, connector: McpConnector, tools: McpToolInfo[]):
     return {
       type: 'function', name, strict: false,
       description: `${t.description ?? t.name} (tool '${t.name}' of MCP server '${entry.server_label}'${entry.server_description ? `: ${entry.server_description}` : ''})`,
-      parameters: (t.input_schema && typeof t.input_schema === 'object' ? t.input_schema : { type: 'object', properties: {} }) as Record<string, unknown>,
+      parameters: functionParameters(t.input_schema),
     };
   });
   return {
@@ -172,4 +172,14 @@ export async function resumeApproved(entries: McpEntry[], connector: McpConnecto
   }
   await Promise.all(jobs);
   return groups.flat();
+}
+
+/**
+ * An MCP tool's input schema as function parameters: the SDK's servers stamp `$schema` (draft-07) on it, which
+ * some vendors' function schemas do not take; an absent or odd schema is an empty object's.
+ */
+function functionParameters(schema: unknown): Record<string, unknown> {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return { type: 'object', properties: {} };
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  return rest.type === undefined ? { type: 'object', ...rest } : rest;
 }
