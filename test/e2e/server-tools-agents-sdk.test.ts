@@ -261,3 +261,31 @@ test('nothing left loopback', () => {
   assert.ok(hosts.length > 0);
   for (const h of hosts) assert.ok(LOOPBACK_HOSTS.includes(h), `connection to ${h}`);
 });
+
+for (const mode of ['conversationId', 'previousResponseId'] as const) {
+  test(`hostedMcpTool approval with server-managed history (${mode}): the SDK sends only the approval response`, { timeout: 60_000 }, async () => {
+    const calls = rig.mcp.calls.length;
+    const conversationId = mode === 'conversationId' ? (await rig.sb.client().conversations.create({})).id : undefined;
+    rig.fakes.anthropic.enqueue({ kind: 'reply', toolCalls: [{ name: 'mcp__calc__add', arguments: '{"a":4,"b":4}' }] });
+    const agent = new Agent({ name: 'Calc', instructions: 'Use the calculator.', model: 'anthropic/m', tools: [mcpTool('always')] });
+    const first = await run(agent, 'Add 4 and 4.', { conversationId, signal: bounded() });
+    assert.equal(first.interruptions.length, 1);
+    // The run state is shared with the resumed run: read the first response's id before resuming.
+    const firstId = first.lastResponseId!;
+    const sentBefore = rig.sent.length;
+    rig.fakes.anthropic.enqueue({ kind: 'reply', text: 'Eight.' });
+    first.state.approve(first.interruptions[0]);
+    const second = await run(agent, first.state, {
+      conversationId, previousResponseId: mode === 'previousResponseId' ? firstId : undefined, signal: bounded(),
+    });
+    assert.equal(second.finalOutput, 'Eight.');
+    const resume = rig.sent.slice(sentBefore);
+    assert.equal(resume.length, 1);
+    if (mode === 'conversationId') assert.equal(resume[0].conversation, conversationId);
+    else assert.equal(resume[0].previous_response_id, firstId);
+    assert.deepEqual(resume[0].input.map((i: any) => i.type), ['mcp_approval_response']);
+    assert.deepEqual(rig.mcp.calls.slice(calls).map((c) => [c.name, c.args]), [['add', { a: 4, b: 4 }]]);
+    const resumed = await rig.sb.client().responses.retrieve(second.lastResponseId!);
+    assert.deepEqual(resumed.output.map((i) => i.type), ['mcp_call', 'message']);
+  });
+}
