@@ -17,6 +17,7 @@ import { parseArgs } from './kit-args.js';
 import type { McpServerSpec, McpToolInfo } from '../mcp/mcp-client.js';
 import type { McpOpener as McpConnector } from '../mcp/lazy-connector.js';
 import { filterAllowedTools, needsApproval } from '../mcp/approval.js';
+import { shownToolInfo } from '../mcp/tool-result.js';
 
 export interface McpEntry extends McpServerSpec {
   type: 'mcp';
@@ -48,7 +49,7 @@ export async function prepareMcpKit(entry: McpEntry, connector: McpConnector, hi
         await session.close().catch(() => {});
       }
       events.push({ type: 'hosted-item-event', key, name: 'mcp_list_tools.completed', fields: {} });
-      events.push({ type: 'hosted-item-done', key, item: { id, type: 'mcp_list_tools', server_label: entry.server_label, tools: listed, status: 'completed' } });
+      events.push({ type: 'hosted-item-done', key, item: { id, type: 'mcp_list_tools', server_label: entry.server_label, tools: listed.map(shownToolInfo), status: 'completed' } });
     } catch (err) {
       if (signal.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
