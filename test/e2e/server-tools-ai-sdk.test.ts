@@ -1,0 +1,237 @@
+/**
+ * The Vercel AI SDK (`ai` 6 + `@ai-sdk/openai` 3, its Responses model), unmodified but for the base URL, with
+ * the provider tools this version offers — webSearch, webSearchPreview, fileSearch, codeInterpreter, mcp (with
+ * its tool-approval flow) — run by Switchboard itself in front of Chat-Completions and Anthropic fakes. Each test
+ * checks what the SDK sent (it passed validation), what the SDK made of the hosted items (no parse error:
+ * provider-executed tool calls and results, url citations as `sources`), and what the fake model was told.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText, type ModelMessage, type ToolSet } from 'ai';
+import { LOOPBACK_HOSTS } from '../helpers/connection-recorder.js';
+import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
+import { citedAnswer, startClientRig, type ClientRig, type Kind } from '../helpers/server-tools-client-rig.js';
+
+let rig: ClientRig;
+let openai: ReturnType<typeof createOpenAI>;
+
+before(async () => {
+  rig = await startClientRig();
+  openai = createOpenAI({ baseURL: `${rig.sb.url}/v1`, apiKey: 'x', fetch: rig.fetch });
+});
+after(() => rig?.close());
+
+const bounded = () => AbortSignal.timeout(20_000);
+/**
+ * `ai` ships its own nested @ai-sdk/provider-utils, a different version from the one @ai-sdk/openai's tool
+ * factories are typed with, so TypeScript sees two unrelated `Tool` types (at run time they are plain objects).
+ */
+const hosted = (tools: Record<string, unknown>) => tools as ToolSet;
+/** The SDK's content parts, without the noise: type, tool name, providerExecuted. */
+const shape = (parts: any[]) => parts.map((p) => (p.toolName ? `${p.type}:${p.toolName}${p.providerExecuted ? '*' : ''}` : p.type));
+
+function searchScript(kind: Kind) {
+  const answer = citedAnswer(rig.pageUrl);
+  rig.fakes[kind].enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'web_search', arguments: '{"query":"switchboard release date"}' }] },
+    { kind: 'reply', text: answer },
+  );
+  return answer;
+}
+
+for (const kind of ['chat', 'anthropic'] as Kind[]) {
+  describe(`AI SDK web search on ${kind}`, { timeout: 60_000 }, () => {
+    test('generateText + openai.tools.webSearch(): text, the search as a provider-executed call and result, the citation as a source', async () => {
+      const n = rig.fakes[kind].received.length;
+      const answer = searchScript(kind);
+      const r = await generateText({
+        model: openai.responses(`${kind}/m`), prompt: 'When was Switchboard 1.0 released?',
+        tools: hosted({ web_search: openai.tools.webSearch({ searchContextSize: 'high' }) }), abortSignal: bounded(),
+      });
+      assert.equal(r.text, answer);
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual(shape(r.content), ['tool-call:web_search*', 'tool-result:web_search*', 'text', 'source']);
+      const result = r.content[1] as any;
+      assert.deepEqual(result.output.action, { type: 'search', query: 'switchboard release date' });
+      assert.deepEqual(result.output.sources, [{ type: 'url', url: rig.pageUrl }], 'include: web_search_call.action.sources, which the SDK asks for');
+      assert.deepEqual(r.sources.map((s: any) => [s.sourceType, s.url, s.title]), [['url', rig.pageUrl, 'Switchboard 1.0 released']]);
+      // What the SDK sent.
+      const sent = rig.sent.at(-1);
+      assert.deepEqual(sent.tools, [{ type: 'web_search', search_context_size: 'high' }]);
+      assert.deepEqual(sent.include, ['web_search_call.action.sources']);
+      // What the model saw.
+      const seen = rig.fakes[kind].received.slice(n);
+      assert.equal(seen.length, 2);
+      assert.ok(toolNamesIn(kind, seen[0].body).includes('web_search'));
+      assert.match(toolResultsIn(kind, seen[1].body)[0].text, /released on 3 December 2026/);
+    });
+
+    test('streamText + webSearch: tool parts, a source part, the text, no error part', async () => {
+      const answer = searchScript(kind);
+      const r = streamText({
+        model: openai.responses(`${kind}/m`), prompt: 'When was Switchboard 1.0 released?',
+        tools: hosted({ web_search: openai.tools.webSearch({}) }), abortSignal: bounded(),
+      });
+      const parts: any[] = [];
+      for await (const p of r.fullStream) parts.push(p);
+      const kinds = parts.map((p) => p.type);
+      assert.ok(!kinds.includes('error'), JSON.stringify(parts.filter((p) => p.type === 'error')));
+      const tools = shape(parts.filter((p) => p.type === 'tool-call' || p.type === 'tool-result'));
+      assert.deepEqual(tools, ['tool-call:web_search*', 'tool-result:web_search*']);
+      assert.ok(kinds.indexOf('tool-result') < kinds.indexOf('text-delta'), 'the search before the answer');
+      assert.equal(await r.text, answer);
+      assert.deepEqual((await r.sources).map((s: any) => s.url), [rig.pageUrl]);
+      assert.equal(await r.finishReason, 'stop');
+      assert.equal(rig.sent.at(-1).stream, true);
+    });
+  });
+}
+
+test('generateText + openai.tools.webSearchPreview() on chat', { timeout: 60_000 }, async () => {
+  const answer = searchScript('chat');
+  const r = await generateText({
+    model: openai.responses('chat/m'), prompt: 'When?', tools: hosted({ web_search_preview: openai.tools.webSearchPreview({}) }), abortSignal: bounded(),
+  });
+  assert.equal(r.text, answer);
+  assert.deepEqual(rig.sent.at(-1).tools, [{ type: 'web_search_preview' }]);
+  assert.deepEqual(shape(r.content), ['tool-call:web_search_preview*', 'tool-result:web_search_preview*', 'text', 'source']);
+  assert.deepEqual(r.sources.map((s: any) => s.url), [rig.pageUrl]);
+});
+
+for (const kind of ['chat', 'anthropic'] as Kind[]) {
+  test(`generateText + openai.tools.fileSearch({vectorStoreIds}) on ${kind}: results parsed, passages to the model, the file as a source`, { timeout: 60_000 }, async () => {
+    const n = rig.fakes[kind].received.length;
+    const answer = 'You get 25 vacation days a year (handbook.md).';
+    rig.fakes[kind].enqueue(
+      { kind: 'reply', toolCalls: [{ name: 'file_search', arguments: '{"queries":["vacation days per year"]}' }] },
+      { kind: 'reply', text: answer },
+    );
+    const r = await generateText({
+      model: openai.responses(`${kind}/m`), prompt: 'How many vacation days do I get?',
+      tools: hosted({ file_search: openai.tools.fileSearch({ vectorStoreIds: [rig.storeId], maxNumResults: 5 }) }),
+      providerOptions: { openai: { include: ['file_search_call.results'] } },
+      abortSignal: bounded(),
+    });
+    assert.equal(r.text, answer);
+    assert.deepEqual(rig.sent.at(-1).tools, [{ type: 'file_search', vector_store_ids: [rig.storeId], max_num_results: 5 }]);
+    assert.deepEqual(shape(r.content), ['tool-call:file_search*', 'tool-result:file_search*', 'text', 'source']);
+    const result = r.content[1] as any;
+    assert.deepEqual(result.output.queries, ['vacation days per year']);
+    assert.equal(result.output.results[0].filename, 'handbook.md');
+    assert.match(result.output.results[0].text, /25 vacation days/);
+    const source = r.sources[0] as any;
+    assert.equal(source.sourceType, 'document');
+    assert.equal(source.filename, 'handbook.md');
+    const seen = rig.fakes[kind].received.slice(n);
+    assert.ok(toolNamesIn(kind, seen[0].body).includes('file_search'));
+    assert.match(toolResultsIn(kind, seen[1].body)[0].text, /25 vacation days/);
+  });
+}
+
+test('streamText + openai.tools.codeInterpreter() on anthropic: code and logs parsed, the result to the model', { timeout: 90_000 }, async () => {
+  const code = 'print(6 * 7)';
+  const n = rig.fakes.anthropic.received.length;
+  rig.fakes.anthropic.enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'python', arguments: JSON.stringify({ code }) }] },
+    { kind: 'reply', text: 'It is 42.' },
+  );
+  const r = streamText({
+    model: openai.responses('anthropic/m'), prompt: 'What is 6 times 7?',
+    tools: hosted({ code_interpreter: openai.tools.codeInterpreter({}) }),
+    abortSignal: AbortSignal.timeout(60_000),
+  });
+  const parts: any[] = [];
+  for await (const p of r.fullStream) parts.push(p);
+  assert.ok(!parts.some((p) => p.type === 'error'), JSON.stringify(parts.filter((p) => p.type === 'error')));
+  assert.equal(await r.text, 'It is 42.');
+  const call = parts.find((p) => p.type === 'tool-call');
+  const result = parts.find((p) => p.type === 'tool-result');
+  assert.equal(call.toolName, 'code_interpreter');
+  assert.equal(call.providerExecuted, true);
+  assert.equal(call.input.code, code);
+  assert.match(call.input.containerId, /^cntr_/);
+  assert.deepEqual(result.output.outputs.map((o: any) => o.logs?.trim()), ['42']);
+  // The SDK asks for the outputs itself when it offers the tool.
+  assert.deepEqual(rig.sent.at(-1).include, ['code_interpreter_call.outputs']);
+  assert.deepEqual(rig.sent.at(-1).tools, [{ type: 'code_interpreter', container: { type: 'auto' } }]);
+  assert.match(toolResultsIn('anthropic', rig.fakes.anthropic.received[n + 1].body)[0].text, /42/);
+});
+
+describe('AI SDK openai.tools.mcp', { timeout: 60_000 }, () => {
+  const mcpTools = (requireApproval: 'always' | 'never') =>
+    hosted({ calc: openai.tools.mcp({ serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval }) });
+
+  test('requireApproval never: the call runs inside the response, its output parsed (mcp_list_tools parses too)', async () => {
+    const calls = rig.mcp.calls.length;
+    rig.fakes.chat.enqueue(
+      { kind: 'reply', toolCalls: [{ name: 'mcp__calc__add', arguments: '{"a":2,"b":3}' }] },
+      { kind: 'reply', text: 'The sum is 5.' },
+    );
+    const r = await generateText({ model: openai.responses('chat/m'), prompt: 'Add 2 and 3.', tools: mcpTools('never'), abortSignal: bounded() });
+    assert.equal(r.text, 'The sum is 5.');
+    assert.deepEqual(shape(r.content), ['tool-call:mcp.add*', 'tool-result:mcp.add*', 'text']);
+    assert.deepEqual((r.content[1] as any).output, { type: 'call', serverLabel: 'calc', name: 'add', arguments: '{"a":2,"b":3}', output: '5' });
+    assert.deepEqual(rig.mcp.calls.slice(calls).map((c) => c.name), ['add']);
+  });
+
+  test('streamText, requireApproval never: the call and its result stream as parts, no error part', async () => {
+    rig.fakes.anthropic.enqueue(
+      { kind: 'reply', toolCalls: [{ name: 'mcp__calc__add', arguments: '{"a":20,"b":22}' }] },
+      { kind: 'reply', text: 'Forty-two.' },
+    );
+    const r = streamText({ model: openai.responses('anthropic/m'), prompt: 'Add 20 and 22.', tools: mcpTools('never'), abortSignal: bounded() });
+    const parts: any[] = [];
+    for await (const p of r.fullStream) parts.push(p);
+    assert.ok(!parts.some((p) => p.type === 'error'), JSON.stringify(parts.filter((p) => p.type === 'error')));
+    assert.deepEqual(shape(parts.filter((p) => p.type === 'tool-call' || p.type === 'tool-result')), ['tool-call:mcp.add*', 'tool-result:mcp.add*']);
+    assert.equal(parts.find((p) => p.type === 'tool-result').output.output, '42');
+    assert.equal(await r.text, 'Forty-two.');
+  });
+
+  for (const approved of [true, false]) {
+    test(`requireApproval always: a tool-approval-request; ${approved ? 'approved' : 'denied'} in the next generateText`, async () => {
+      const calls = rig.mcp.calls.length;
+      rig.fakes.anthropic.enqueue({ kind: 'reply', toolCalls: [{ name: 'mcp__calc__delete_file', arguments: '{"path":"/tmp/y"}' }] });
+      const prompt: ModelMessage[] = [{ role: 'user', content: 'Delete /tmp/y.' }];
+      const first = await generateText({ model: openai.responses('anthropic/m'), messages: prompt, tools: mcpTools('always'), abortSignal: bounded() });
+      assert.deepEqual(shape(first.content), ['tool-call:mcp.delete_file*', 'tool-approval-request']);
+      const request = first.content[1] as any;
+      assert.match(request.approvalId, /^mcpr_/);
+      assert.equal(rig.mcp.calls.length, calls, 'nothing runs before approval');
+
+      const n = rig.fakes.anthropic.received.length;
+      rig.fakes.anthropic.enqueue({ kind: 'reply', text: approved ? 'Deleted.' : 'Not deleted.' });
+      // providerExecuted: the AI SDK sends only provider-executed approval responses to the provider.
+      const second = await generateText({
+        model: openai.responses('anthropic/m'), tools: mcpTools('always'), abortSignal: bounded(),
+        messages: [...prompt, ...first.response.messages, {
+          role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved, reason: approved ? undefined : 'not now', providerExecuted: true }],
+        }],
+      });
+      assert.equal(second.text, approved ? 'Deleted.' : 'Not deleted.');
+      // With store on and no previous_response_id, the SDK points at the stored request by item_reference.
+      const sent = rig.sent.at(-1);
+      assert.deepEqual(sent.input.slice(1), [
+        { type: 'item_reference', id: request.approvalId },
+        { type: 'mcp_approval_response', approval_request_id: request.approvalId, approve: approved },
+      ]);
+      assert.deepEqual(rig.mcp.calls.slice(calls).map((c) => [c.name, c.args]), approved ? [['delete_file', { path: '/tmp/y' }]] : []);
+      if (approved) {
+        assert.deepEqual(shape(second.content), ['tool-call:mcp.delete_file*', 'tool-result:mcp.delete_file*', 'text']);
+        assert.equal((second.content[1] as any).output.output, 'deleted /tmp/y');
+      } else {
+        assert.deepEqual(shape(second.content), ['text']);
+      }
+      const results = toolResultsIn('anthropic', rig.fakes.anthropic.received[n].body);
+      assert.equal(results.length, 1);
+      assert.match(results[0].text, approved ? /deleted \/tmp\/y/ : /denied/i);
+    });
+  }
+});
+
+test('nothing left loopback', () => {
+  const hosts = [...rig.connections.hosts];
+  assert.ok(hosts.length > 0);
+  for (const h of hosts) assert.ok(LOOPBACK_HOSTS.includes(h), `connection to ${h}`);
+});
