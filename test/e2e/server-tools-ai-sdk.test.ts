@@ -88,6 +88,26 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
   });
 }
 
+test('streamText + webSearch: open_page and find_in_page actions parse too (the model reads the page, then searches in it)', { timeout: 60_000 }, async () => {
+  const n = rig.fakes.chat.received.length;
+  rig.fakes.chat.enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'web_open_page', arguments: JSON.stringify({ url: rig.pageUrl }) }] },
+    { kind: 'reply', toolCalls: [{ name: 'web_find_in_page', arguments: JSON.stringify({ url: rig.pageUrl, pattern: 'December' }) }] },
+    { kind: 'reply', text: 'On 3 December 2026.' },
+  );
+  const r = streamText({ model: openai.responses('chat/m'), prompt: 'Read the release post.', tools: hosted({ web_search: openai.tools.webSearch({}) }), abortSignal: bounded() });
+  const parts: any[] = [];
+  for await (const p of r.fullStream) parts.push(p);
+  assert.ok(!parts.some((p) => p.type === 'error'), JSON.stringify(parts.filter((p) => p.type === 'error')));
+  assert.equal(await r.text, 'On 3 December 2026.');
+  const actions = parts.filter((p) => p.type === 'tool-result').map((p) => p.output.action);
+  assert.deepEqual(actions, [{ type: 'openPage', url: rig.pageUrl }, { type: 'findInPage', url: rig.pageUrl, pattern: 'December' }]);
+  const stored = await rig.sb.client().responses.retrieve((await r.response).id);
+  assert.deepEqual(stored.output.map((i: any) => i.action?.type ?? i.type), ['open_page', 'find_in_page', 'message'], 'the action types of the openai package (6.x)');
+  const seen = rig.fakes.chat.received.slice(n);
+  assert.match(toolResultsIn('chat', seen[2].body)[1].text, /3 December 2026/);
+});
+
 test('generateText + openai.tools.webSearchPreview() on chat', { timeout: 60_000 }, async () => {
   const answer = searchScript('chat');
   const r = await generateText({
