@@ -250,6 +250,28 @@ describe('AI SDK openai.tools.mcp', { timeout: 60_000 }, () => {
   }
 });
 
+test('MCP approval with store: false: the SDK sends the approval without its request, a clear 400 (nothing runs, nothing is stored), never a silent no-op', { timeout: 60_000 }, async () => {
+  const calls = rig.mcp.calls.length;
+  const tools = hosted({ calc: openai.tools.mcp({ serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval: 'always' }) });
+  const providerOptions = { openai: { store: false } };
+  rig.fakes.chat.enqueue({ kind: 'reply', toolCalls: [{ name: 'mcp__calc__delete_file', arguments: '{"path":"/tmp/z"}' }] });
+  const prompt: ModelMessage[] = [{ role: 'user', content: 'Delete /tmp/z.' }];
+  const first = await generateText({ model: openai.responses('chat/m'), messages: prompt, tools, providerOptions, abortSignal: bounded() });
+  const request = first.content.find((c) => c.type === 'tool-approval-request') as any;
+  const n = rig.fakes.chat.received.length;
+  const err = await generateText({
+    model: openai.responses('chat/m'), tools, providerOptions, abortSignal: bounded(), maxRetries: 0,
+    messages: [...prompt, ...first.response.messages, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: true, providerExecuted: true }] }],
+  }).then(() => null, (e) => e);
+  assert.deepEqual(rig.sent.at(-1).input.map((i: any) => i.type ?? i.role), ['user', 'mcp_approval_response'], 'what the SDK sends');
+  assert.equal(err?.statusCode, 400);
+  const body = JSON.parse(err.responseBody);
+  assert.equal(body.error.param, 'input[1].approval_request_id');
+  assert.match(body.error.message, new RegExp(request.approvalId));
+  assert.equal(rig.mcp.calls.length, calls, 'nothing ran');
+  assert.equal(rig.fakes.chat.received.length, n, 'the model was not called');
+});
+
 test('nothing left loopback', () => {
   const hosts = [...rig.connections.hosts];
   assert.ok(hosts.length > 0);
