@@ -289,3 +289,28 @@ for (const mode of ['conversationId', 'previousResponseId'] as const) {
     assert.deepEqual(resumed.output.map((i) => i.type), ['mcp_call', 'message']);
   });
 }
+
+test('hostedMcpTool with onApproval: the SDK answers the request itself within one run; a failing tool is a failed call the model sees', { timeout: 60_000 }, async () => {
+  const calls = rig.mcp.calls.length;
+  const asked: string[] = [];
+  rig.fakes.chat.enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'mcp__calc__delete_file', arguments: '{"path":"/tmp/w"}' }] },
+    { kind: 'reply', toolCalls: [{ name: 'mcp__calc__broken', arguments: '{}' }] },
+    { kind: 'reply', text: 'Deleted; the other tool failed.' },
+  );
+  const tool = hostedMcpTool({
+    serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval: { always: { toolNames: ['delete_file'] }, never: { toolNames: ['broken'] } },
+    onApproval: async (_ctx, item) => { asked.push((item.rawItem as any).name); return { approve: true }; },
+  });
+  const agent = new Agent({ name: 'Files', instructions: 'Manage files.', model: 'chat/m', tools: [tool] });
+  const result = await run(agent, 'Delete /tmp/w, then try the broken tool.', { signal: bounded() });
+  assert.equal(result.finalOutput, 'Deleted; the other tool failed.');
+  assert.deepEqual(result.interruptions, []);
+  assert.deepEqual(asked, ['delete_file']);
+  assert.deepEqual(rig.mcp.calls.slice(calls).map((c) => c.name), ['delete_file', 'broken']);
+  const mcpCalls = result.newItems.filter((i) => (i.rawItem as any).name === 'mcp_call').map((i) => i.rawItem as any);
+  assert.deepEqual(mcpCalls.map((c) => [c.providerData.name, c.providerData.status]), [['delete_file', 'completed'], ['broken', 'failed']]);
+  assert.ok(mcpCalls[1].providerData.error);
+  const last = rig.fakes.chat.received.at(-1)!.body;
+  assert.deepEqual(toolResultsIn('chat', last).map((r) => r.text.slice(0, 7)), ['deleted', 'Error: ']);
+});

@@ -178,6 +178,28 @@ test('streamText + openai.tools.codeInterpreter() on anthropic: code and logs pa
   assert.match(toolResultsIn('anthropic', rig.fakes.anthropic.received[n + 1].body)[0].text, /42/);
 });
 
+test('generateText + codeInterpreter on chat: a file the code writes, cited in the answer, parses as a container_file_citation source', { timeout: 90_000 }, async () => {
+  const code = "with open('/mnt/data/answer.txt', 'w') as f:\n    f.write('42')\nprint('saved')";
+  const answer = 'Saved as [answer.txt](sandbox:/mnt/data/answer.txt).';
+  rig.fakes.chat.enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'python', arguments: JSON.stringify({ code }) }] },
+    { kind: 'reply', text: answer },
+  );
+  const r = await generateText({
+    model: openai.responses('chat/m'), prompt: 'Save 42 to a file.', tools: hosted({ code_interpreter: openai.tools.codeInterpreter({}) }),
+    abortSignal: AbortSignal.timeout(60_000),
+  });
+  assert.equal(r.text, answer);
+  assert.deepEqual(shape(r.content).filter((t) => t !== 'source'), ['tool-call:code_interpreter*', 'tool-result:code_interpreter*', 'text']);
+  const annotations = (r.content.find((c) => c.type === 'text') as any).providerMetadata.openai.annotations;
+  assert.deepEqual(annotations.map((a: any) => [a.type, a.filename]), [['container_file_citation', 'answer.txt']]);
+  const containerId = (r.content[0] as any).input.containerId;
+  assert.equal(annotations[0].container_id, containerId);
+  // The cited file is the container's, and holds what the code wrote.
+  const content = await rig.sb.client().containers.files.content.retrieve(annotations[0].file_id, { container_id: containerId });
+  assert.equal(await content.text(), '42');
+});
+
 describe('AI SDK openai.tools.mcp', { timeout: 60_000 }, () => {
   const mcpTools = (requireApproval: 'always' | 'never') =>
     hosted({ calc: openai.tools.mcp({ serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval }) });
