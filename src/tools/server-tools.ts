@@ -15,6 +15,7 @@ import type { ToolKit } from './types.js';
 import { webSearchKit, type WebSearchEntry } from './kits/web-search-kit.js';
 import { fileSearchKit, type FileSearchEntry, type VectorSearch } from './kits/file-search-kit.js';
 import { codeInterpreterKit, type CodeContainers } from './kits/code-interpreter-kit.js';
+import { earlierSources } from './earlier-sources.js';
 import { checkApprovalResponses, prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
 import type { WebSearch } from './web-search/web-search.js';
 import { parseFilter } from '../vector-stores/attribute-filter.js';
@@ -115,6 +116,8 @@ export class ServerTools {
     if (mcpEntries.length) leading.push(...await resumeApproved(mcpEntries, this.s.mcp!.connector, history, input, { ctx, signal: abort }));
     const session = new ToolSession(kits, { ctx, maxTurns: this.s.maxTurns ?? DEFAULT_MAX_TURNS });
     session.leading.push(...leading);
+    // Clients that run their own tools answer in a later response than the search: its sources stay citable.
+    session.addSources(earlierSources(before));
     return session;
   }
 }

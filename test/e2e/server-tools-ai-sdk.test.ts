@@ -8,7 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, streamText, type ModelMessage, type ToolSet } from 'ai';
+import { generateText, stepCountIs, streamText, tool, type ModelMessage, type ToolSet } from 'ai';
+import { z } from 'zod';
 import { LOOPBACK_HOSTS } from '../helpers/connection-recorder.js';
 import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 import { citedAnswer, startClientRig, type ClientRig, type Kind } from '../helpers/server-tools-client-rig.js';
@@ -292,6 +293,39 @@ test('MCP approval with store: false: the SDK sends the approval without its req
   assert.match(body.error.message, new RegExp(request.approvalId));
   assert.equal(rig.mcp.calls.length, calls, 'nothing ran');
   assert.equal(rig.fakes.chat.received.length, n, 'the model was not called');
+});
+
+test('a hosted search and a client function tool in one turn: the SDK runs its tool and continues; the next turn shows the model both calls and results', { timeout: 60_000 }, async () => {
+  const n = rig.fakes.anthropic.received.length;
+  const asked: string[] = [];
+  rig.fakes.anthropic.enqueue(
+    { kind: 'reply', toolCalls: [
+      { name: 'web_search', arguments: '{"query":"switchboard release date"}' },
+      { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+    ] },
+    { kind: 'reply', text: `Released 3 December 2026 ([post](${rig.pageUrl})); Oslo is sunny.` },
+  );
+  const r = await generateText({
+    model: openai.responses('anthropic/m'), prompt: 'When was Switchboard released, and the weather in Oslo?', stopWhen: stepCountIs(3), abortSignal: bounded(),
+    tools: hosted({
+      web_search: openai.tools.webSearch({}),
+      get_weather: tool({ description: 'Weather', inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => { asked.push(city); return `sunny in ${city}`; } }),
+    }),
+  });
+  assert.equal(r.steps.length, 2);
+  assert.deepEqual(asked, ['Oslo']);
+  assert.deepEqual(shape(r.steps[0].content), ['tool-call:web_search*', 'tool-result:web_search*', 'tool-call:get_weather', 'tool-result:get_weather']);
+  assert.match(r.text, /Oslo is sunny/);
+  // The answer (second response) cites the search of the first: its sources stay citable within the user turn.
+  assert.deepEqual(r.sources.map((s: any) => [s.url, s.title]), [[rig.pageUrl, 'Switchboard 1.0 released']]);
+  // The SDK's second request: the hosted call by reference, its own call and output.
+  assert.deepEqual(rig.sent.at(-1).input.map((i: any) => i.type ?? i.role), ['user', 'item_reference', 'function_call', 'function_call_output']);
+  const seen = rig.fakes.anthropic.received.slice(n);
+  assert.equal(seen.length, 2);
+  const results = toolResultsIn('anthropic', seen[1].body);
+  assert.equal(results.length, 2, JSON.stringify(results));
+  assert.match(results[0].text, /released on 3 December 2026/, 'the search result, as the model saw it then');
+  assert.match(results[1].text, /sunny in Oslo/);
 });
 
 test('nothing left loopback', () => {
