@@ -15,8 +15,10 @@ import {
   setDefaultOpenAIClient,
   setOpenAIAPI,
   setTracingDisabled,
+  tool,
   webSearchTool,
 } from '@openai/agents';
+import { z } from 'zod';
 import { LOOPBACK_HOSTS } from '../helpers/connection-recorder.js';
 import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 import { citedAnswer, startClientRig, type ClientRig, type Kind } from '../helpers/server-tools-client-rig.js';
@@ -313,4 +315,35 @@ test('hostedMcpTool with onApproval: the SDK answers the request itself within o
   assert.ok(mcpCalls[1].providerData.error);
   const last = rig.fakes.chat.received.at(-1)!.body;
   assert.deepEqual(toolResultsIn('chat', last).map((r) => r.text.slice(0, 7)), ['deleted', 'Error: ']);
+});
+
+test('webSearchTool and a function tool in one turn: the SDK runs its tool and resends the history; the model sees the search result again and the answer cites it', { timeout: 60_000 }, async () => {
+  const n = rig.fakes.anthropic.received.length;
+  const asked: string[] = [];
+  rig.fakes.anthropic.enqueue(
+    { kind: 'reply', toolCalls: [
+      { name: 'web_search', arguments: '{"query":"switchboard release date"}' },
+      { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+    ] },
+    { kind: 'reply', text: `Released 3 December 2026 ([post](${rig.pageUrl})); Oslo is sunny.` },
+  );
+  const weather = tool({
+    name: 'get_weather', description: 'Weather', parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => { asked.push(city); return `sunny in ${city}`; },
+  });
+  const agent = new Agent({ name: 'Both', instructions: 'Search and check the weather.', model: 'anthropic/m', tools: [webSearchTool(), weather] });
+  const result = await run(agent, 'When was Switchboard released, and the weather in Oslo?', { signal: bounded() });
+  assert.match(String(result.finalOutput), /Oslo is sunny/);
+  assert.deepEqual(asked, ['Oslo']);
+  assert.deepEqual(result.newItems.map(nameOf), [
+    'tool_call_item:web_search_call', 'tool_call_item:get_weather', 'tool_call_output_item:get_weather', 'message_output_item:message',
+  ]);
+  const resent = rig.sent.at(-1).input.map((i: any) => i.type ?? i.role);
+  assert.deepEqual(resent, ['user', 'web_search_call', 'function_call', 'function_call_output']);
+  const seen = rig.fakes.anthropic.received.slice(n);
+  const results = toolResultsIn('anthropic', seen[1].body);
+  assert.equal(results.length, 2);
+  assert.match(results[0].text, /released on 3 December 2026/, 'the search result as the model saw it then');
+  const annotations = (result.newItems.at(-1)!.rawItem as any).content[0].providerData.annotations;
+  assert.deepEqual(annotations.map((a: any) => [a.type, a.url]), [['url_citation', rig.pageUrl]]);
 });
