@@ -201,6 +201,43 @@ test('generateText + codeInterpreter on chat: a file the code writes, cited in t
   assert.equal(await content.text(), '42');
 });
 
+test('streamText + fileSearch on chat: the streamed file_search_call and the file source parse', { timeout: 60_000 }, async () => {
+  rig.fakes.chat.enqueue(
+    { kind: 'reply', toolCalls: [{ name: 'file_search', arguments: '{"queries":["vacation days"]}' }] },
+    { kind: 'reply', text: 'You get 25 days (handbook.md).' },
+  );
+  const r = streamText({
+    model: openai.responses('chat/m'), prompt: 'Vacation days?', abortSignal: bounded(),
+    tools: hosted({ file_search: openai.tools.fileSearch({ vectorStoreIds: [rig.storeId] }) }),
+    providerOptions: { openai: { include: ['file_search_call.results'] } },
+  });
+  const parts: any[] = [];
+  for await (const p of r.fullStream) parts.push(p);
+  assert.ok(!parts.some((p) => p.type === 'error'), JSON.stringify(parts.filter((p) => p.type === 'error')));
+  assert.equal(parts.find((p) => p.type === 'tool-result').output.results[0].filename, 'handbook.md');
+  assert.deepEqual((await r.sources).map((s: any) => [s.sourceType, s.filename]), [['document', 'handbook.md']]);
+});
+
+test('MCP approval with previousResponseId: the SDK sends only the approval response and the call runs once', { timeout: 60_000 }, async () => {
+  const calls = rig.mcp.calls.length;
+  const tools = hosted({ calc: openai.tools.mcp({ serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval: 'always' }) });
+  rig.fakes.chat.enqueue({ kind: 'reply', toolCalls: [{ name: 'mcp__calc__add', arguments: '{"a":1,"b":2}' }] });
+  const first = await generateText({ model: openai.responses('chat/m'), prompt: 'Add 1 and 2.', tools, abortSignal: bounded() });
+  const request = first.content.find((c) => c.type === 'tool-approval-request') as any;
+  rig.fakes.chat.enqueue({ kind: 'reply', text: 'Three.' });
+  const second = await generateText({
+    model: openai.responses('chat/m'), tools, abortSignal: bounded(),
+    providerOptions: { openai: { previousResponseId: first.response.id } },
+    // The SDK checks the request is in the messages; with previousResponseId it sends only what is new.
+    messages: [...first.response.messages, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: true, providerExecuted: true }] }],
+  });
+  assert.equal(second.text, 'Three.');
+  assert.equal(rig.sent.at(-1).previous_response_id, first.response.id);
+  assert.deepEqual(rig.sent.at(-1).input, [{ type: 'mcp_approval_response', approval_request_id: request.approvalId, approve: true }]);
+  assert.deepEqual(rig.mcp.calls.slice(calls).map((c) => [c.name, c.args]), [['add', { a: 1, b: 2 }]]);
+  assert.equal((second.content.find((c) => c.type === 'tool-result') as any).output.output, '3');
+});
+
 describe('AI SDK openai.tools.mcp', { timeout: 60_000 }, () => {
   const mcpTools = (requireApproval: 'always' | 'never') =>
     hosted({ calc: openai.tools.mcp({ serverLabel: 'calc', serverUrl: rig.mcp.url, requireApproval }) });
