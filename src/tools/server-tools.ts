@@ -15,7 +15,8 @@ import type { ToolKit } from './types.js';
 import { webSearchKit, type WebSearchEntry } from './kits/web-search-kit.js';
 import { fileSearchKit, type FileSearchEntry, type VectorSearch } from './kits/file-search-kit.js';
 import { codeInterpreterKit, type CodeContainers } from './kits/code-interpreter-kit.js';
-import { prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
+import { earlierSources } from './earlier-sources.js';
+import { checkApprovalResponses, prepareMcpKit, resumeApproved, type McpEntry } from './kits/mcp-kit.js';
 import type { WebSearch } from './web-search/web-search.js';
 import { parseFilter } from '../vector-stores/attribute-filter.js';
 import type { McpOptions } from './mcp/mcp-client.js';
@@ -94,6 +95,7 @@ export class ServerTools {
     const leading = [];
     const mcpEntries: McpEntry[] = [];
     const before = [...history, ...input];
+    if (entries.some((e) => e.type === 'mcp')) checkApprovalResponses(history, input);
     for (const e of entries) {
       if (WEB_SEARCH_TYPES.includes(String(e.type))) {
         if (!kits.some((k) => k.functions.some((f) => f.name === WEB_SEARCH_FN))) kits.push(webSearchKit(e as unknown as WebSearchEntry, this.s.webSearch!, include));
@@ -123,6 +125,8 @@ export class ServerTools {
     if (mcpEntries.length) leading.push(...await resumeApproved(mcpEntries, this.s.mcp!.connector, history, input, { ctx, signal: abort }));
     const session = new ToolSession(kits, { ctx, maxTurns: this.s.maxTurns ?? DEFAULT_MAX_TURNS });
     session.leading.push(...leading);
+    // Clients that run their own tools answer in a later response than the search: its sources stay citable.
+    session.addSources(earlierSources(before));
     return session;
   }
 }

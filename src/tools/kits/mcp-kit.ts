@@ -7,6 +7,7 @@
  * that `require_approval` holds back ends the response with an `mcp_approval_request`; a later request's
  * `mcp_approval_response` runs it (resumeApproved) or tells the model it was denied (tools/model-view.ts).
  */
+import { invalidRequest } from '../../api/errors.js';
 import { newId } from '../../api/ids.js';
 import type { Item } from '../../api/items.js';
 import type { ModelEvent } from '../../providers/types.js';
@@ -17,6 +18,7 @@ import { parseArgs } from './kit-args.js';
 import type { McpServerSpec, McpToolInfo } from '../mcp/mcp-client.js';
 import type { McpOpener as McpConnector } from '../mcp/lazy-connector.js';
 import { filterAllowedTools, needsApproval } from '../mcp/approval.js';
+import { shownToolInfo } from '../mcp/tool-result.js';
 
 export interface McpEntry extends McpServerSpec {
   type: 'mcp';
@@ -48,7 +50,7 @@ export async function prepareMcpKit(entry: McpEntry, connector: McpConnector, hi
         await session.close().catch(() => {});
       }
       events.push({ type: 'hosted-item-event', key, name: 'mcp_list_tools.completed', fields: {} });
-      events.push({ type: 'hosted-item-done', key, item: { id, type: 'mcp_list_tools', server_label: entry.server_label, tools: listed, status: 'completed' } });
+      events.push({ type: 'hosted-item-done', key, item: { id, type: 'mcp_list_tools', server_label: entry.server_label, tools: listed.map(shownToolInfo), status: 'completed' } });
     } catch (err) {
       if (signal.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
@@ -129,6 +131,26 @@ export async function runMcpCall(entry: McpEntry, connector: McpConnector, tool:
     if (io.signal.aborted) setTimeout(() => { session.close().catch(() => {}); }, 250).unref();
     else await session.close().catch(() => {});
   }
+}
+
+/**
+ * Every `mcp_approval_response` in this request's input must answer an `mcp_approval_request` that is in the
+ * history or the input; otherwise a 400 before anything runs or is stored. Without this an approval whose request
+ * Switchboard cannot see was silently dropped: the call never ran and the model answered as if nothing had been
+ * asked. That is what the Vercel AI SDK (@ai-sdk/openai 3.x) sends with `store: false`: the approval response
+ * alone, without the request item (with `store: true` it sends an `item_reference` to the stored request).
+ */
+export function checkApprovalResponses(history: Item[], input: Item[]): void {
+  const requests = new Set<string>();
+  for (const item of [...history, ...input]) if (item.type === 'mcp_approval_request' && item.id) requests.add(String(item.id));
+  input.forEach((item, i) => {
+    if (item.type !== 'mcp_approval_response' || requests.has(String(item.approval_request_id))) return;
+    throw invalidRequest(
+      `No mcp_approval_request with id '${String(item.approval_request_id)}' in this response's history or input: `
+      + 'send it with previous_response_id or conversation, as an item_reference, or (with store: false) the request item itself before its response.',
+      `input[${i}].approval_request_id`, 'invalid_value',
+    );
+  });
 }
 
 /**

@@ -86,7 +86,7 @@ export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: 
       const pattern = String(a.pattern ?? '');
       const r = await search.find(url, pattern, io.signal, pageOpts);
       io.progress('web_search_call.completed');
-      return { item: base({ type: 'find', url, pattern }, 'completed'), output: r.text, sources: cite(r.sources) };
+      return { item: base(actionOf(name, a), 'completed'), output: r.text, sources: cite(r.sources) };
     } catch (err) {
       if (io.signal.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
@@ -97,6 +97,8 @@ export function webSearchKit(entry: WebSearchEntry, search: WebSearch, include: 
 
 function actionOf(name: string, a: Record<string, unknown>): Record<string, unknown> {
   if (name === WEB_OPEN_PAGE_FN) return { type: 'open_page', url: String(a.url ?? '') };
-  if (name === WEB_FIND_FN) return { type: 'find', url: String(a.url ?? ''), pattern: String(a.pattern ?? '') };
+  // `find_in_page`, as the openai package (6.x) types it; the Vercel AI SDK (@ai-sdk/openai 3.x) rejects the whole
+  // response or stream on an older `find`. (Items stored as `find` still replay: model-view.ts reads both.)
+  if (name === WEB_FIND_FN) return { type: 'find_in_page', url: String(a.url ?? ''), pattern: String(a.pattern ?? '') };
   return { type: 'search', query: String(a.query ?? '') };
 }

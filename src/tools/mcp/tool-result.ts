@@ -19,6 +19,16 @@ export function toToolInfo(tool: { name: string; description?: string; inputSche
 }
 
 /**
+ * A listed tool as an `mcp_list_tools` item shows it: `description` and `annotations` left out when the server
+ * gave none, rather than null. OpenAI's types allow null, but the Vercel AI SDK (@ai-sdk/openai 3.x) parses both
+ * as optional-not-nullable and rejects the whole Response ("Invalid JSON response") on a null.
+ */
+export function shownToolInfo(tool: McpToolInfo): McpToolInfo {
+  const { description, annotations, ...rest } = tool;
+  return { ...rest, ...(description != null ? { description } : {}), ...(annotations != null ? { annotations } : {}) };
+}
+
+/**
  * A tools/call result as one string: text blocks joined by newlines, any other block (image, audio, resource)
  * as its JSON; with no content, the structured content (or a pre-2024-11 `toolResult`) as JSON.
  * `isError` makes the same text the error.
