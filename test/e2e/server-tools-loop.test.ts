@@ -118,3 +118,26 @@ test('store:false with the items resent (Codex): the earlier call and its output
   assert.equal(results.length, 1);
   assert.match(results[0].text, /42/);
 });
+
+test('WebSocket mode: a turn with an MCP call and a store:false continuation that sees it', async () => {
+  const { WsClient } = await import('../helpers/ws-client.js');
+  const ws = await WsClient.connect(sb.url);
+  try {
+    chat.enqueue({ kind: 'reply', toolCalls: [add(3, 4)] }, { kind: 'reply', text: 'Seven.' });
+    // Hosted tool types are OpenAI's, not in the Open Responses create schema the helper's create() checks.
+    ws.sendRaw(JSON.stringify({ type: 'response.create', model: 'chat/m', store: false, input: 'Add 3 and 4.', tools: tools() }));
+    const first = await ws.turn();
+    assert.deepEqual(first.response.output.map((i: any) => i.type), ['mcp_list_tools', 'mcp_call', 'message']);
+    const types = first.events.map((e: any) => e.type);
+    assert.ok(types.indexOf('response.mcp_call.completed') > types.indexOf('response.mcp_call_arguments.done'));
+    const n = chat.received.length;
+    chat.enqueue({ kind: 'reply', text: 'It was seven.' });
+    ws.sendRaw(JSON.stringify({ type: 'response.create', model: 'chat/m', store: false, previous_response_id: first.response.id, input: 'What was it?', tools: tools() }));
+    const second = await ws.turn();
+    assert.equal(second.response.status, 'completed');
+    assert.deepEqual(second.response.output.map((i: any) => i.type), ['message'], 'the list is reused from the connection-local history');
+    assert.match(toolResultsIn('chat', chat.received[n].body)[0].text, /7/);
+  } finally {
+    await ws.close();
+  }
+});
