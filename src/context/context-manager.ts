@@ -16,6 +16,7 @@ import type { CreateParams } from '../api/create-params.js';
 import { newId } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { reasoningStateFor } from '../engine/reasoning-state.js';
+import { viewFor } from '../tools/model-view.js';
 import type { Route } from '../providers/registry.js';
 import type { RequestContext } from '../store/request-context.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -225,7 +226,7 @@ export class ContextManager {
    */
   private async count(ctx: RequestContext | null, params: CreateParams, route: ContextRoute, items: Item[], signal: CancelSignal): Promise<number> {
     const request = {
-      model: route.model, instructions: params.instructions ?? null, input: reasoningStateFor(route.provider.kind, items), params: route.params, signal,
+      model: route.model, instructions: params.instructions ?? null, input: reasoningStateFor(route.provider.kind, viewFor(route, items)), params: route.params, signal,
     };
     if (route.provider.countInputTokens) {
       try {

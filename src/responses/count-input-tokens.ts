@@ -11,6 +11,7 @@ import { ApiError, UpstreamError } from '../api/errors.js';
 import type { CreateParams } from '../api/create-params.js';
 import { parseInputTokensParams } from '../api/input-tokens-schema.js';
 import { reasoningStateFor } from '../engine/reasoning-state.js';
+import { viewFor } from '../tools/model-view.js';
 import type { ProviderRegistry, Route } from '../providers/registry.js';
 import type { RequestContext } from '../store/request-context.js';
 import type { ResponseStore } from '../store/response-store.js';
@@ -54,7 +55,8 @@ export async function countInputTokens(
       model: route.model,
       instructions: params.instructions ?? null,
       // Sealed compaction items count as the summary the model will see.
-      input: reasoningStateFor(provider.kind, expandCompactions(deps.context, ctx, [...assembled.history, ...assembled.input], provider.kind)),
+      // Hosted-tool items count as the function calls and outputs a function-calling model sees (model-view.ts).
+      input: reasoningStateFor(provider.kind, viewFor(route, expandCompactions(deps.context, ctx, [...assembled.history, ...assembled.input], provider.kind))),
       params: route.params,
       signal,
     });

@@ -11,7 +11,7 @@ import { reasoningStateFor } from '../engine/reasoning-state.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ModelEvent, ModelRequest } from '../providers/types.js';
 import type { RequestContext } from '../store/request-context.js';
-import { modelView } from '../tools/model-view.js';
+import { viewFor } from '../tools/model-view.js';
 import { withToolFunctions, type ServerTools } from '../tools/server-tools.js';
 import type { ToolSession } from '../tools/tool-session.js';
 import { checkParamSupport } from './param-support.js';
@@ -92,9 +92,7 @@ export function modelRequests(params: CreateParams, r: RequestParts) {
   const first = r.tools ? leadingItems(r.tools.leading) : [];
   return async (route: PreparedRoute, extra: Item[] = first, attemptSignal: CancelSignal = r.run, noTools = false): Promise<ModelRequest> => {
     const input = await r.inputFor(route);
-    let items = extra.length ? [...input, ...extra] : input;
-    // A function-calling model sees hosted-tool items as the calls and results they were (tools/model-view.ts).
-    if (!vendorRunsTools(route)) items = modelView(items);
+    const items = viewFor(route, extra.length ? [...input, ...extra] : input);
     return {
       model: route.model,
       instructions: params.instructions ?? null,
@@ -103,11 +101,6 @@ export function modelRequests(params: CreateParams, r: RequestParts) {
       signal: attemptSignal,
     };
   };
-}
-
-/** Whether the route's vendor runs hosted tools itself (the openai kind, unless configured `server_tools: switchboard`). */
-function vendorRunsTools(route: PreparedRoute): boolean {
-  return route.provider.supportedToolTypes === undefined && route.config.serverTools !== 'switchboard';
 }
 
 /** Events of the work done before the model's first turn lead its stream. */

@@ -7,6 +7,8 @@
  * which the model is told about. Anything else is left as it is.
  */
 import type { Item } from '../api/items.js';
+import type { ProviderConfig } from '../config/types.js';
+import type { Provider } from '../providers/types.js';
 import { CODE_FN, FILE_SEARCH_FN, mcpFunctionName, WEB_FIND_FN, WEB_OPEN_PAGE_FN, WEB_SEARCH_FN } from './function-names.js';
 import { MODEL_OUTPUT_KEY } from './types.js';
 
@@ -14,6 +16,15 @@ const HOSTED = new Set([
   'web_search_call', 'file_search_call', 'code_interpreter_call', 'mcp_call', 'mcp_list_tools', 'mcp_approval_request',
   'mcp_approval_response', 'compaction',
 ]);
+
+/**
+ * The items as a route's model sees them: a vendor that runs hosted tools itself (the openai kind, unless
+ * configured `server_tools: switchboard`) gets them as they are; a function-calling model gets the model view.
+ */
+export function viewFor(route: { provider: Pick<Provider, 'supportedToolTypes'>; config: Pick<ProviderConfig, 'serverTools'> }, items: Item[]): Item[] {
+  const vendorRuns = route.provider.supportedToolTypes === undefined && route.config.serverTools !== 'switchboard';
+  return vendorRuns ? items : modelView(items);
+}
 
 /** `items` unchanged (the same array) when none needs rewriting: the common case costs one pass. */
 export function modelView(items: Item[]): Item[] {

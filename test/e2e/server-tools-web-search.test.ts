@@ -188,3 +188,14 @@ test("Codex's web_search with external_web_access: false searches the index only
   assert.equal(searx.pageHits.length, pagesBefore, 'no page fetched');
   assert.match(toolResultsIn('chat', fakes.chat.received[n + 1].body)[0].text, /Switchboard 1.0 was released/, 'the snippet');
 });
+
+test('counting input tokens after a search on Anthropic counts the search as the tool_use / tool_result it was', async () => {
+  script('anthropic');
+  const first = await sb.client().responses.create({ model: 'anthropic/m', input: 'When?', tools: [{ type: 'web_search' }] });
+  const n = fakes.anthropic.received.length;
+  const res = await sb.post('/v1/responses/input_tokens', { model: 'anthropic/m', previous_response_id: first.id, input: 'And then?' });
+  assert.equal(res.status, 200, await res.clone().text());
+  const counted = fakes.anthropic.received.slice(n).find((r) => r.path.endsWith('/count_tokens'));
+  assert.ok(counted, 'the vendor count endpoint was asked');
+  assert.match(toolResultsIn('anthropic', counted!.body)[0].text, /released on 3 December 2026/);
+});
