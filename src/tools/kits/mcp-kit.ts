@@ -111,7 +111,7 @@ export async function runMcpCall(entry: McpEntry, connector: McpConnector, tool:
     io.progress(error === null ? 'mcp_call.completed' : 'mcp_call.failed');
     return {
       item: { type: 'mcp_call', server_label: entry.server_label, name: tool, arguments: args, output, error, status: error === null ? 'completed' : 'failed', ...extra },
-      output: error === null ? (output ?? '') : `Error: ${error}`,
+      output: error === null ? forModel(output ?? '') : `Error: ${forModel(error)}`,
     };
   };
   let session;
@@ -204,4 +204,12 @@ function functionParameters(schema: unknown): Record<string, unknown> {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return { type: 'object', properties: {} };
   const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
   return rest.type === undefined ? { type: 'object', ...rest } : rest;
+}
+
+/** What a model is told of one MCP result at most: a server may answer with megabytes (the item keeps it all). */
+export const MCP_MODEL_OUTPUT_CHARS = 64 * 1024;
+
+function forModel(text: string): string {
+  if (text.length <= MCP_MODEL_OUTPUT_CHARS) return text;
+  return `${text.slice(0, MCP_MODEL_OUTPUT_CHARS)}\n[… ${text.length - MCP_MODEL_OUTPUT_CHARS} more characters of this result were cut]`;
 }
