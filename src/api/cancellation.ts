@@ -37,3 +37,20 @@ export class Cancellation implements CancelSignal {
     for (const listener of listeners) listener();
   }
 }
+
+/**
+ * `p`, or its signal's reason once `signal` fires first (a DNS lookup, a connect, an interpreter's start-up
+ * cannot all be cancelled themselves). `p` is still settled and never left as an unhandled rejection.
+ */
+export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}

@@ -10,7 +10,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
-import type { CancelSignal } from '../api/cancellation.js';
+import { abortable, type CancelSignal } from '../api/cancellation.js';
 import { ApiError } from '../api/errors.js';
 
 export interface SafeFetchOptions {
@@ -93,29 +93,13 @@ export class SafeFetcher {
   /** The addresses this hop may connect to; throws when the host is not allowed. */
   private async vet(url: URL, signal: AbortSignal): Promise<LookupAddress[]> {
     const host = bareHost(url.hostname);
-    const family = isIP(host);
-    let addresses: LookupAddress[];
-    if (family) {
-      addresses = [{ address: host, family }];
-    } else {
-      try {
-        addresses = await abortable(this.resolveHost(host), signal);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw fetchFailed(`could not resolve host '${host}' (${describe(err)})`);
-      }
-      if (!addresses.length) throw fetchFailed(`could not resolve host '${host}'`);
-      if (this.allow.hasHost(host)) return addresses;
+    const v = await vetHost(host, this.allow, this.resolveHost, signal);
+    if (v.kind === 'unresolved') throw fetchFailed(`could not resolve host '${host}'${v.cause === undefined ? '' : ` (${describe(v.cause)})`}`);
+    if (v.kind === 'refused') {
+      const via = v.byName ? ` (${host} resolves to ${v.address})` : '';
+      throw new ApiError(400, `Refusing to fetch ${url.href}: ${v.address} is a ${v.reason} address${via}.`, { code: 'url_not_allowed' });
     }
-    for (const a of addresses) {
-      if (this.allow.hasAddress(a.address)) continue;
-      const reason = classifyAddress(a.address);
-      if (reason) {
-        const via = family ? '' : ` (${host} resolves to ${a.address})`;
-        throw new ApiError(400, `Refusing to fetch ${url.href}: ${a.address} is a ${reason} address${via}.`, { code: 'url_not_allowed' });
-      }
-    }
-    return addresses;
+    return v.addresses;
   }
 
   /** One request on a connection pinned to `addresses`: the body, or where it redirects. */
@@ -199,13 +183,40 @@ export function systemResolve(hostname: string): Promise<LookupAddress[]> {
   });
 }
 
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/**
+ * The outbound address policy for one host, shared by every client Switchboard makes of a URL it was given (the
+ * safe fetcher, MCP sessions): resolve it ourselves and refuse if ANY address is private, loopback, link-local…
+ * unless the host or the address is allow-listed. `unresolved.cause` is the resolver's error (absent: no
+ * address). Rejects only when `signal` fired.
+ */
+export type HostVerdict =
+  | { kind: 'ok'; addresses: LookupAddress[] }
+  | { kind: 'refused'; address: string; reason: string; /** the host was a name that resolved to `address` */ byName: boolean }
+  | { kind: 'unresolved'; cause?: unknown };
+
+export async function vetHost(
+  host: string, allow: AllowList, resolve: (hostname: string) => Promise<LookupAddress[]>, signal: AbortSignal,
+): Promise<HostVerdict> {
+  const family = isIP(host);
+  let addresses: LookupAddress[];
+  if (family) {
+    addresses = [{ address: host, family }];
+  } else {
+    try {
+      addresses = await abortable(resolve(host), signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return { kind: 'unresolved', cause: err };
+    }
+    if (!addresses.length) return { kind: 'unresolved' };
+    if (allow.hasHost(host)) return { kind: 'ok', addresses };
+  }
+  for (const a of addresses) {
+    if (allow.hasAddress(a.address)) continue;
+    const reason = classifyAddress(a.address);
+    if (reason) return { kind: 'refused', address: a.address, reason, byName: !family };
+  }
+  return { kind: 'ok', addresses };
 }
 
 function fetchFailed(why: string): ApiError {

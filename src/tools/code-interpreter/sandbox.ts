@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { abortable } from '../../api/cancellation.js';
 import { DATA_DIR, DEFAULT_CODE_INTERPRETER_OPTIONS, type CodeInterpreterOptions } from './options.js';
 import { CHILD_SOURCE } from './sandbox-child-source.js';
 
@@ -336,16 +337,6 @@ export class PythonSandbox {
 
 function failure(type: string, message: string): SandboxRunResult {
   return { logs: '', files: [], images: [], error: { type, message }, timedOut: false };
-}
-
-function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); }, (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
-  });
 }
 
 /** The image type of a file's first bytes, or null. */

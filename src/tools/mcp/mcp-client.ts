@@ -9,6 +9,7 @@
  * Headers and the authorization token are sent on every request of the session and appear in no message.
  */
 import type { LookupAddress } from 'node:dns';
+import { abortable } from '../../api/cancellation.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -108,7 +109,7 @@ export class McpConnector {
       const client = new Client(CLIENT_INFO);
       client.onerror = () => {}; // transport hiccups surface as the failed request they belong to
       try {
-        await raceAbort(client.connect(transport, { signal: bound, timeout: this.connectTimeoutMs }), bound);
+        await abortable(client.connect(transport, { signal: bound, timeout: this.connectTimeoutMs }), bound);
         return new Session(client, transport, kind, label, this, pinned.close);
       } catch (err) {
         await client.close().catch(() => {});
@@ -249,15 +250,3 @@ function clip(s: string): string {
   return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Settled here, never left dangling: `p` may still reject after the abort won.
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}

@@ -5,12 +5,11 @@
  * `lookup` on its own undici Agent), so DNS cannot answer differently between the check and the connect,
  * and a request to any other host is refused.
  */
-import { isIP } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ApiError } from '../../api/errors.js';
-import { AllowList, bareHost, classifyAddress, pinnedLookup, systemResolve } from '../../content/safe-fetch.js';
+import { AllowList, bareHost, pinnedLookup, systemResolve, vetHost } from '../../content/safe-fetch.js';
 import { McpError } from './mcp-error.js';
 
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
@@ -35,29 +34,15 @@ export function addressPolicy(allowHosts: string[], resolve?: Resolve): AddressP
 export async function vetServerUrl(raw: string, policy: AddressPolicy, signal: AbortSignal): Promise<VettedServer> {
   const url = parseServerUrl(raw);
   const host = bareHost(url.hostname);
-  const family = isIP(host);
-  let addresses: LookupAddress[];
-  if (family) {
-    addresses = [{ address: host, family }];
-  } else {
-    try {
-      addresses = await abortable(policy.resolve(host), signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new McpError('mcp_connect_failed', `Could not resolve the MCP server host '${host}' (${errorCode(err)}).`);
-    }
-    if (!addresses.length) throw new McpError('mcp_connect_failed', `Could not resolve the MCP server host '${host}'.`);
-    if (policy.allow.hasHost(host)) return { url, host, addresses };
+  const v = await vetHost(host, policy.allow, policy.resolve, signal);
+  if (v.kind === 'unresolved') {
+    throw new McpError('mcp_connect_failed', `Could not resolve the MCP server host '${host}'${v.cause === undefined ? '' : ` (${errorCode(v.cause)})`}.`);
   }
-  for (const a of addresses) {
-    if (policy.allow.hasAddress(a.address)) continue;
-    const reason = classifyAddress(a.address);
-    if (reason) {
-      const via = family ? '' : ` (${host} resolves to ${a.address})`;
-      throw new McpError('mcp_url_refused', `MCP server URL ${url.href} is not allowed: ${a.address} is a ${reason} address${via}.`);
-    }
+  if (v.kind === 'refused') {
+    const via = v.byName ? ` (${host} resolves to ${v.address})` : '';
+    throw new McpError('mcp_url_refused', `MCP server URL ${url.href} is not allowed: ${v.address} is a ${v.reason} address${via}.`);
   }
-  return { url, host, addresses };
+  return { url, host, addresses: v.addresses };
 }
 
 export function parseServerUrl(raw: string): URL {
@@ -119,15 +104,3 @@ export function errorCode(err: unknown): string {
   return typeof code === 'string' ? code : 'network error';
 }
 
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Settled here, never left dangling: `p` may still reject after the abort won.
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}
