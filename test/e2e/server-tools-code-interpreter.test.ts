@@ -10,7 +10,7 @@ import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
+import { assertInOrder, toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
 type Kind = 'chat' | 'anthropic';
 const fakes = {} as Record<Kind, FakeUpstream>;
@@ -97,12 +97,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) test(`streamed on ${kind}: t
   const order = ['response.output_item.added', 'response.code_interpreter_call.in_progress', 'response.code_interpreter_call_code.delta',
     'response.code_interpreter_call_code.done', 'response.code_interpreter_call.interpreting', 'response.code_interpreter_call.completed',
     'response.output_item.done', 'response.completed'];
-  let at = -1;
-  for (const t of order) {
-    const next = types.indexOf(t, at + 1);
-    assert.ok(next > at, `${t} after position ${at} in ${types.join(', ')}`);
-    at = next;
-  }
+  assertInOrder(types, order);
 });
 
 test('a Python error is a completed call whose traceback the model sees', async () => {

@@ -11,7 +11,7 @@ import { startSwitchboard, type TestServer } from '../helpers/switchboard.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
+import { assertInOrder, toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
 type Kind = 'chat' | 'anthropic';
 const fakes = {} as Record<Kind, FakeUpstream>;
@@ -99,12 +99,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
       assert.equal((final.output[0] as any).results, null);
       const order = ['response.output_item.added', 'response.file_search_call.in_progress', 'response.file_search_call.searching',
         'response.file_search_call.completed', 'response.output_item.done', 'response.output_text.annotation.added', 'response.completed'];
-      let at = -1;
-      for (const t of order) {
-        const next = types.indexOf(t, at + 1);
-        assert.ok(next > at, `${t} after position ${at} in ${types.join(', ')}`);
-        at = next;
-      }
+      assertInOrder(types, order);
     });
   });
 }

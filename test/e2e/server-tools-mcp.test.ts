@@ -12,7 +12,7 @@ import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startMcpServer } from '../fakes/mcp-server.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
+import { assertInOrder, toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
 type Kind = 'chat' | 'anthropic';
 const fakes = {} as Record<Kind, FakeUpstream>;
@@ -100,12 +100,7 @@ for (const kind of ['chat', 'anthropic'] as Kind[]) {
         'response.mcp_call.completed', 'response.output_item.done', 'response.output_item.added', 'response.output_text.delta',
         'response.completed',
       ];
-      let at = -1;
-      for (const t of order) {
-        const next = types.indexOf(t, at + 1);
-        assert.ok(next > at, `${t} after position ${at} in ${types.join(', ')}`);
-        at = next;
-      }
+      assertInOrder(types, order);
     });
 
     test('a failing tool is a failed mcp_call the model sees, not a failed response', async () => {

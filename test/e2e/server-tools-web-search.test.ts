@@ -13,7 +13,7 @@ import { startFakeResponses } from '../fakes/fake-responses.js';
 import { startFakeGemini } from '../fakes/fake-gemini.js';
 import { startFakeSearxng } from '../fakes/fake-searxng.js';
 import type { FakeUpstream } from '../fakes/fake-turn.js';
-import { toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
+import { assertInOrder, toolNamesIn, toolResultsIn } from '../helpers/tool-results.js';
 
 type Kind = 'chat' | 'anthropic' | 'gemini';
 const fakes = {} as Record<Kind | 'openai', FakeUpstream>;
@@ -125,12 +125,7 @@ for (const kind of ['chat', 'anthropic', 'gemini'] as Kind[]) {
         'response.output_text.annotation.added', 'response.output_text.done', 'response.content_part.done',
         'response.output_item.done', 'response.completed',
       ];
-      let at = -1;
-      for (const t of order) {
-        const next = types.indexOf(t, at + 1);
-        assert.ok(next > at, `${t} after position ${at} in ${types.join(', ')}`);
-        at = next;
-      }
+      assertInOrder(types, order);
     });
   });
 }

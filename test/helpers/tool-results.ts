@@ -35,3 +35,13 @@ function textOf(content: unknown): string {
   if (Array.isArray(content)) return content.map((c: any) => (typeof c === 'string' ? c : c?.text ?? JSON.stringify(c))).join('');
   return JSON.stringify(content);
 }
+
+/** `order` appears in `types` as a subsequence: each after the one before it (other events may come between). */
+export function assertInOrder(types: string[], order: string[]): void {
+  let at = -1;
+  for (const t of order) {
+    const next = types.indexOf(t, at + 1);
+    if (next <= at) throw new Error(`${t} expected after position ${at} in ${types.join(', ')}`);
+    at = next;
+  }
+}
