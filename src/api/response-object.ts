@@ -120,6 +120,12 @@ function echoFormat(format: TextFormat | undefined): Record<string, unknown> {
 }
 
 /** What a client sees: reasoning `encrypted_content` only when it asked for it with `include`. */
+/**
+ * Stored items of server-run tools carry what the model was told under this key, so a later turn replays the same
+ * result to the model (tools/model-view.ts); `presentItem` never shows it to a client.
+ */
+export const MODEL_OUTPUT_KEY = '_switchboard_model_output';
+
 export function presentResponse(r: ResponseObject, includeEncrypted: boolean): ResponseObject {
   if (!r.output.some((i) => hidesSomething(i, includeEncrypted))) return r;
   return { ...r, output: r.output.map((i) => presentItem(i, includeEncrypted)) };
@@ -135,7 +141,7 @@ export function presentItem(item: Item, includeEncrypted: boolean): Item {
     const { encrypted_content: _hidden, ...rest } = item;
     return rest as Item;
   }
-  const { _switchboard_model_output: _kept, ...rest } = item;
+  const { [MODEL_OUTPUT_KEY]: _kept, ...rest } = item;
   return rest as Item;
 }
 
@@ -144,7 +150,7 @@ function hidesSomething(item: Item, includeEncrypted: boolean): boolean {
   const type = item.type;
   if (type === 'message' || type === 'function_call') return false;
   if (type === 'reasoning') return !includeEncrypted && item.encrypted_content != null;
-  return item._switchboard_model_output !== undefined;
+  return item[MODEL_OUTPUT_KEY] !== undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { ApiError, invalidRequest } from '../api/errors.js';
 import type { Item } from '../api/items.js';
 import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import type { RequestContext } from '../store/request-context.js';
-import { MODEL_OUTPUT_KEY } from '../tools/types.js';
+import { MODEL_OUTPUT_KEY, SERVER_RUN_CALL_TYPES } from '../tools/types.js';
 
 export interface AssembledHistory {
   previous: StoredResponse | null;
@@ -73,9 +73,8 @@ async function resolveReferences(store: ResponseStore, ctx: RequestContext, inpu
  * told the model. The OpenAI Agents SDK does this with `store: true` when it continues a turn after running its
  * own function tools; without the stored copy the model would be told the results were not kept, mid-turn.
  */
-const HOSTED_CALLS = new Set(['web_search_call', 'file_search_call', 'code_interpreter_call', 'mcp_call']);
 function isBareHosted(item: Item): boolean {
-  return HOSTED_CALLS.has(item.type) && typeof item.id === 'string' && item[MODEL_OUTPUT_KEY] === undefined;
+  return SERVER_RUN_CALL_TYPES.has(item.type) && typeof item.id === 'string' && item[MODEL_OUTPUT_KEY] === undefined;
 }
 
 function isBareReasoning(item: Item): boolean {

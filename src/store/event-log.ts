@@ -12,7 +12,7 @@
  * items that are the final items or their `include`-filtered copies. Anything else is stored in full.
  */
 import type { Item } from '../api/items.js';
-import { presentResponse, type ResponseObject } from '../api/response-object.js';
+import { MODEL_OUTPUT_KEY, presentResponse, type ResponseObject } from '../api/response-object.js';
 
 interface LogEvent { type: string; sequence_number: number; response?: unknown; [field: string]: unknown }
 
@@ -103,7 +103,7 @@ function sameOutput(shown: Item[], items: Item[], includeEncrypted: boolean): bo
     const b = items[i];
     if (a === b) continue;
     // The keys presentItem hides: a tool's model output always, encrypted reasoning unless asked for.
-    const skip = b._switchboard_model_output !== undefined ? '_switchboard_model_output'
+    const skip = b[MODEL_OUTPUT_KEY] !== undefined ? MODEL_OUTPUT_KEY
       : !includeEncrypted && b.type === 'reasoning' && b.encrypted_content != null ? 'encrypted_content' : null;
     if (!skip || !sameExcept(a as Record<string, unknown>, b as Record<string, unknown>, skip)) return false;
   }

@@ -10,12 +10,9 @@ import type { Item } from '../api/items.js';
 import type { ProviderConfig } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { CODE_FN, FILE_SEARCH_FN, mcpFunctionName, WEB_FIND_FN, WEB_OPEN_PAGE_FN, WEB_SEARCH_FN } from './function-names.js';
-import { MODEL_OUTPUT_KEY } from './types.js';
+import { MODEL_OUTPUT_KEY, SERVER_RUN_CALL_TYPES } from './types.js';
 
-const HOSTED = new Set([
-  'web_search_call', 'file_search_call', 'code_interpreter_call', 'mcp_call', 'mcp_list_tools', 'mcp_approval_request',
-  'mcp_approval_response', 'compaction',
-]);
+const HOSTED = new Set([...SERVER_RUN_CALL_TYPES, 'mcp_list_tools', 'mcp_approval_request', 'mcp_approval_response', 'compaction']);
 
 /**
  * The items as a route's model sees them: a vendor that runs hosted tools itself (the openai kind, unless

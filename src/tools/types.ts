@@ -70,8 +70,8 @@ export interface ToolKit {
   call(functionName: string): HostedCall;
 }
 
-/**
- * Stored items carry what the model was told under this key, so a later turn replays the same result to the
- * model; `presentItem` never shows it to a client (api/response-object.ts).
- */
-export const MODEL_OUTPUT_KEY = '_switchboard_model_output';
+/** What the model was told, kept on stored items (api/response-object.ts hides it from clients). */
+export { MODEL_OUTPUT_KEY } from '../api/response-object.js';
+
+/** The items of calls Switchboard runs (the kits' items): what the model view turns into calls and outputs. */
+export const SERVER_RUN_CALL_TYPES: ReadonlySet<string> = new Set(['web_search_call', 'file_search_call', 'code_interpreter_call', 'mcp_call']);
